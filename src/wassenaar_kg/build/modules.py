@@ -1,0 +1,192 @@
+"""Generate the reference-data modules of ontology/ from the tables in ontology/tables/.
+
+Each function returns one rdflib Graph; `build_all` returns them by file name. The generated Turtle is
+committed (so the ontology loads without Python) and a test checks it is up to date with the tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pycountry
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from ..namespaces import COL, COUNTRY, DS, FACT, GROUP, WA, WAKG, bind_prefixes
+from ..tables import read_table
+from .facts import FACT_COLUMNS, SourceRegistry, add_dated_fact, check_unique, require_known
+
+# Coverage of the EAR tables: from the interim final rule's publication (86 FR 58205, 21 Oct 2021)
+# to the eCFR snapshot the tables were checked against.
+EAR_COVERAGE = (dt.date(2021, 10, 21), dt.date(2026, 7, 23))
+GROUPS = ("A:1", "A:2", "A:3", "A:4", "A:5", "A:6", "B", "D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2")
+COLUMNS = (
+    "CB1", "CB2", "CB3", "NP1", "NP2", "NS1", "NS2", "MT1",
+    "RS1", "RS2", "FC1", "CC1", "CC2", "CC3", "AT1", "AT2",
+)  # fmt: skip
+XK_NAME = "Kosovo"
+
+
+def group_iri(label: str) -> URIRef:
+    """'D:5' -> group:D5."""
+    return GROUP[label.replace(":", "")]
+
+
+def iso_codes() -> dict[str, object]:
+    """Every ISO 3166-1 alpha-2 code known to pycountry."""
+    return {c.alpha_2: c for c in pycountry.countries}
+
+
+def known_destinations() -> set[str]:
+    return set(iso_codes()) | {"XK"}
+
+
+def _dataset(graph: Graph, name: str, label: str, coverage: tuple[dt.date, dt.date] | None) -> URIRef:
+    node = DS[name]
+    graph.add((node, RDF.type, WAKG.DataSet))
+    graph.add((node, RDFS.label, Literal(label, lang="en")))
+    if coverage:
+        graph.add((node, WAKG.coverageFrom, Literal(coverage[0], datatype=XSD.date)))
+        graph.add((node, WAKG.coverageThrough, Literal(coverage[1], datatype=XSD.date)))
+    return node
+
+
+def build_sources(tables: Path) -> Graph:
+    graph = bind_prefixes(Graph())
+    SourceRegistry(tables / "sources.csv").describe(graph)
+    return graph
+
+
+def build_destinations(tables: Path, sources: SourceRegistry) -> Graph:
+    """Every ISO 3166-1 entry (from pycountry) plus Kosovo (XK), with EAR spellings and treatments."""
+    graph = bind_prefixes(Graph())
+    pycountry_source = URIRef(sources.by_id["pycountry"]["url"])
+    for code, country in sorted(iso_codes().items()):
+        node = COUNTRY[code]
+        graph.add((node, RDF.type, WAKG.Destination))
+        graph.add((node, RDFS.label, Literal(getattr(country, "common_name", country.name), lang="en")))
+        graph.add((node, WAKG.isoAlpha2, Literal(code)))
+        graph.add((node, WAKG.isoAlpha3, Literal(country.alpha_3)))
+        graph.add((node, WAKG.isoNumeric, Literal(country.numeric)))
+        graph.add((node, DCTERMS.source, pycountry_source))
+    kosovo = COUNTRY["XK"]
+    graph.add((kosovo, RDF.type, WAKG.Destination))
+    graph.add((kosovo, RDFS.label, Literal(XK_NAME, lang="en")))
+    graph.add((kosovo, WAKG.isoAlpha2, Literal("XK")))
+    graph.add((kosovo, RDFS.comment, Literal("XK is a user-assigned code, not an ISO 3166-1 assignment.", lang="en")))
+
+    known = known_destinations()
+    names = read_table(tables / "ear-destinations.csv", ("ear_name", "iso_alpha2", "note"))
+    check_unique(names, ("ear_name",))
+    ear_source = URIRef(sources.by_id["ecfr-2026-07-23-part740"]["url"])
+    for row in names:
+        code = require_known(row, "iso_alpha2", row["iso_alpha2"], known, "destination code")
+        graph.add((COUNTRY[code], WAKG.earName, Literal(row["ear_name"])))
+    graph.add((kosovo, DCTERMS.source, ear_source))
+
+    dataset = _dataset(graph, "ear-destination-treatments", "EAR destination treatments", None)
+    rows = read_table(tables / "ear-destination-treatments.csv", ("destination", "treated_as") + FACT_COLUMNS)
+    for row in rows:
+        src = require_known(row, "destination", row["destination"], known, "destination code")
+        dst = require_known(row, "treated_as", row["treated_as"], known, "destination code")
+        node = FACT[f"treatment-{src}-as-{dst}-{row['valid_from']}"]
+        add_dated_fact(graph, node, WAKG.DestinationTreatment, row, sources, dataset)
+        graph.add((node, WAKG.treatedDestination, COUNTRY[src]))
+        graph.add((node, WAKG.treatedAs, COUNTRY[dst]))
+    return graph
+
+
+def build_wassenaar_participation(tables: Path, sources: SourceRegistry) -> Graph:
+    graph = bind_prefixes(Graph())
+    dataset = _dataset(graph, "wassenaar-participation", "Wassenaar Arrangement participating states", None)
+    rows = read_table(tables / "wassenaar-participation.csv", ("country",) + FACT_COLUMNS)
+    check_unique(rows, ("country", "valid_from"))
+    known = known_destinations()
+    for row in rows:
+        code = require_known(row, "country", row["country"], known, "destination code")
+        node = FACT[f"wa-participation-{code}-{row['valid_from']}"]
+        add_dated_fact(graph, node, WAKG.ParticipationInRegime, row, sources, dataset)
+        graph.add((node, WAKG.participant, COUNTRY[code]))
+        graph.add((node, WAKG.regime, WA.WassenaarArrangement))
+        graph.add((COUNTRY[code], RDF.type, WAKG.SovereignState))
+    return graph
+
+
+def build_eu_membership(tables: Path, sources: SourceRegistry) -> Graph:
+    graph = bind_prefixes(Graph())
+    dataset = _dataset(graph, "eu-membership", "Member states of the European Union", None)
+    rows = read_table(tables / "eu-membership.csv", ("country",) + FACT_COLUMNS)
+    check_unique(rows, ("country", "valid_from"))
+    known = known_destinations()
+    eu = URIRef("https://w3id.org/wassenaar-kg/id/jurisdiction/EU")
+    for row in rows:
+        code = require_known(row, "country", row["country"], known, "destination code")
+        node = FACT[f"eu-membership-{code}-{row['valid_from']}"]
+        add_dated_fact(graph, node, WAKG.UnionMembership, row, sources, dataset)
+        graph.add((node, WAKG.memberState, COUNTRY[code]))
+        graph.add((node, WAKG.union, eu))
+        graph.add((COUNTRY[code], RDF.type, WAKG.SovereignState))
+    return graph
+
+
+def build_country_groups(tables: Path, sources: SourceRegistry) -> Graph:
+    graph = bind_prefixes(Graph())
+    dataset = _dataset(graph, "ear-country-groups", "EAR Country Groups (15 CFR part 740, Supp. No. 1)", EAR_COVERAGE)
+    rows = read_table(tables / "ear-country-groups.csv", ("group", "country") + FACT_COLUMNS)
+    check_unique(rows, ("group", "country", "valid_from"))
+    known = known_destinations()
+    for row in rows:
+        group = row.choice("group", GROUPS)
+        code = require_known(row, "country", row["country"], known, "destination code")
+        node = FACT[f"cg-{group.replace(':', '')}-{code}-{row['valid_from']}"]
+        add_dated_fact(graph, node, WAKG.CountryGroupMembership, row, sources, dataset)
+        graph.add((node, WAKG.member, COUNTRY[code]))
+        graph.add((node, WAKG.countryGroup, group_iri(group)))
+    return graph
+
+
+def build_country_chart(tables: Path, sources: SourceRegistry) -> Graph:
+    graph = bind_prefixes(Graph())
+    dataset = _dataset(graph, "ear-country-chart", "Commerce Country Chart (15 CFR part 738, Supp. No. 1)", EAR_COVERAGE)
+    rows = read_table(tables / "ear-country-chart.csv", ("country", "column") + FACT_COLUMNS)
+    check_unique(rows, ("country", "column", "valid_from"))
+    known = known_destinations()
+    for row in rows:
+        column = row.choice("column", COLUMNS)
+        code = require_known(row, "country", row["country"], known, "destination code")
+        node = FACT[f"chart-{code}-{column}-{row['valid_from']}"]
+        add_dated_fact(graph, node, WAKG.CountryChartMark, row, sources, dataset)
+        graph.add((node, WAKG.markedDestination, COUNTRY[code]))
+        graph.add((node, WAKG.chartColumn, COL[column]))
+    return graph
+
+
+GENERATED = {
+    "sources.ttl": ("Sources cited by the reference data (tables/sources.csv).", None),
+    "destinations.ttl": ("Destinations: ISO 3166-1 (pycountry) plus Kosovo, EAR spellings, treatments.", build_destinations),
+    "wassenaar-participation.ttl": ("Participating states of the Wassenaar Arrangement.", build_wassenaar_participation),
+    "eu-membership.ttl": ("Member states of the European Union.", build_eu_membership),
+    "ear-country-groups.ttl": ("EAR Country Groups, dated.", build_country_groups),
+    "ear-country-chart.ttl": ("Commerce Country Chart marks, dated.", build_country_chart),
+}
+
+
+def build_all(ontology_dir: Path) -> dict[str, Graph]:
+    """Build every generated module from ontology_dir/tables."""
+    tables = ontology_dir / "tables"
+    sources = SourceRegistry(tables / "sources.csv")
+    graphs = {"sources.ttl": build_sources(tables)}
+    for name, (_, builder) in GENERATED.items():
+        if builder is not None:
+            graphs[name] = builder(tables, sources)
+    return graphs
+
+
+def render(name: str, graph: Graph) -> str:
+    """Deterministic Turtle with a header naming the module's origin."""
+    header = (
+        f"# GENERATED by `wakg build` from ontology/tables/ -- edit the tables, not this file.\n"
+        f"# {GENERATED[name][0]}\n"
+    )
+    return header + graph.serialize(format="longturtle")

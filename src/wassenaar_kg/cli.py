@@ -1,0 +1,84 @@
+"""Command line: a thin layer over the Python API. Exit codes: 0 ok, 1 findings, 2 bad input or usage."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from . import __version__
+from .errors import WakgError
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an ISO date (YYYY-MM-DD)") from None
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .graph import load_graph
+    from .stats import graph_stats, render_text
+
+    stats = graph_stats(load_graph(), args.as_of)
+    print(json.dumps(stats, indent=2) if args.format == "json" else render_text(stats))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import stale_modules, write_modules
+    from .graph import ontology_dir
+
+    if args.check:
+        stale = stale_modules(ontology_dir())
+        for name in stale:
+            print(f"ontology/{name} is out of date with ontology/tables/ (run `wakg build`)", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_modules(ontology_dir()):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .graph import load_graph
+    from .quality import validate_reference_data
+
+    report = validate_reference_data(load_graph())
+    print(report.text)
+    return 0 if report.conforms else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wakg", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"wakg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    info = sub.add_parser("info", help="statistics of the knowledge graph as of a date")
+    info.add_argument("--as-of", type=_date, default=dt.date.today(), help="date (YYYY-MM-DD), default today")
+    info.add_argument("--format", choices=("text", "json"), default="text")
+    info.set_defaults(func=cmd_info)
+
+    build = sub.add_parser("build", help="regenerate ontology modules from ontology/tables/")
+    build.add_argument("--check", action="store_true", help="only report modules that are out of date (exit 1)")
+    build.set_defaults(func=cmd_build)
+
+    validate = sub.add_parser("validate", help="check the reference data against the quality shapes")
+    validate.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WakgError as exc:
+        print(f"wakg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
