@@ -1,0 +1,33 @@
+# Quick start: `make demo` and `make test` on a fresh clone. Both create or refresh .venv from pyproject.toml.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-stamp
+
+.PHONY: setup demo test ontology validate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/wakg info --as-of 2026-07-23
+
+# Regenerate ontology/*.ttl modules from ontology/tables/*.csv after editing a table.
+ontology: setup
+	$(BIN)/wakg build
+
+validate: setup
+	$(BIN)/wakg validate
+
+test: setup
+	$(BIN)/wakg build --check
+	$(BIN)/wakg validate
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis
