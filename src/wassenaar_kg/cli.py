@@ -6,9 +6,12 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 from . import __version__
 from .errors import WakgError
+
+FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
 
 
 def _date(text: str) -> dt.date:
@@ -50,6 +53,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms else 1
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .api import check
+    from .atomic import atomic_write_text
+    from .report import render, summary_line
+
+    result = check(args.file, as_of=args.as_of, engine=args.engine)
+    text = render(result, args.format)
+    if args.output:
+        atomic_write_text(args.output, text)
+        print(summary_line(result), file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return result.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakg", description=__doc__)
     parser.add_argument("--version", action="version", version=f"wakg {__version__}")
@@ -63,6 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="regenerate ontology modules from ontology/tables/")
     build.add_argument("--check", action="store_true", help="only report modules that are out of date (exit 1)")
     build.set_defaults(func=cmd_build)
+
+    check = sub.add_parser(
+        "check",
+        help="decide license obligations of exports (exit 0: none lacks a license; 1: some do; 2: bad input)",
+        description="Decide each export under the law of its date. Input: CSV with header "
+        "id,eccn,destination,end_user[,end_use,transaction,digital_artifacts,incident_system_owner,"
+        "knows_unauthorized_use,date,license], or Turtle / JSON-LD individuals of the ontology.",
+    )
+    check.add_argument("file", type=Path, help="exports (.csv, .ttl, .jsonld)")
+    check.add_argument("--as-of", type=_date, default=None, help="date for exports that give none (default today)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--engine", choices=("reference",), default="reference")
+    check.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+    check.set_defaults(func=cmd_check)
 
     validate = sub.add_parser("validate", help="check the reference data against the quality shapes")
     validate.set_defaults(func=cmd_validate)

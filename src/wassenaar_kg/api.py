@@ -1,0 +1,141 @@
+"""Python API: `check()` decides export transactions and returns plain result objects.
+
+    >>> from wassenaar_kg import check
+    >>> result = check([{"id": "x1", "eccn": "4D004", "destination": "CN", "end_user": "bank_or_financial"}])
+    >>> result.determinations[0].verdict
+    'license_exception'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from . import __version__
+from .determination import Determination
+from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
+from .graph import load_graph
+from .namespaces import BASE, ONTOLOGY_IRI, WAKG, bind_prefixes
+
+ENGINES = ("reference",)
+ASSERTED_GRAPH = URIRef(BASE + "graph/asserted")
+INFERRED_GRAPH = URIRef(BASE + "graph/inferred")
+
+
+@lru_cache(maxsize=1)
+def reference_graph() -> Graph:
+    """The knowledge graph, loaded once per process."""
+    return load_graph()
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    return Vocabulary(reference_graph())
+
+
+@dataclass
+class CheckResult:
+    determinations: list[Determination]
+    asserted: Graph
+    inferred: Graph
+    engine: str
+    shacl_report: str
+    conforms: bool
+
+    @property
+    def needing_license(self) -> list[Determination]:
+        return [d for d in self.determinations if d.needs_license]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when no export needs a license it lacks, 1 otherwise (the CLI's exit code)."""
+        return 1 if self.needing_license else 0
+
+    def dataset(self) -> Dataset:
+        """Asserted exports and inferred facts as two named graphs."""
+        ds = Dataset()
+        bind_prefixes(ds)
+        for name, graph in ((ASSERTED_GRAPH, self.asserted), (INFERRED_GRAPH, self.inferred)):
+            target = ds.graph(name)
+            for triple in graph:
+                target.add(triple)
+        return ds
+
+
+def _records(source, as_of: dt.date) -> list[ExportRecord]:
+    if isinstance(source, (str, Path)):
+        return read_exports(Path(source), vocabulary(), as_of)
+    records = []
+    for index, item in enumerate(source, start=1):
+        if isinstance(item, ExportRecord):
+            records.append(item)
+        elif isinstance(item, Mapping):
+            values = {k: (str(v).lower() if isinstance(v, bool) else "" if v is None else str(v)) for k, v in item.items()}
+            records.append(check_values(values, vocabulary(), "<records>", index, as_of))
+        else:
+            raise TypeError(f"cannot check {type(item).__name__}; give a path, dicts or ExportRecords")
+    return records
+
+
+def _now() -> dt.datetime:
+    """The run's timestamp; SOURCE_DATE_EPOCH pins it for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+
+
+def _package_versions() -> str:
+    parts = []
+    for name in ("rdflib", "pyshacl", "owlrl", "pyoxigraph"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    return ", ".join(parts)
+
+
+def add_provenance(inferred: Graph, engine: str, started: dt.datetime, kg: Graph) -> None:
+    """Describe the inferred graph with PROV-O: what produced it, from which ontology version, when."""
+    activity = URIRef(f"{BASE}activity/check-{started.strftime('%Y%m%dT%H%M%SZ')}")
+    agent = URIRef(f"{BASE}agent/wassenaar-kg-{__version__}-{engine}")
+    version_iri = kg.value(URIRef(ONTOLOGY_IRI), URIRef("http://www.w3.org/2002/07/owl#versionIRI"))
+    inferred.add((INFERRED_GRAPH, RDF.type, PROV.Entity))
+    inferred.add((INFERRED_GRAPH, PROV.wasGeneratedBy, activity))
+    inferred.add((INFERRED_GRAPH, PROV.wasDerivedFrom, ASSERTED_GRAPH))
+    inferred.add((activity, RDF.type, PROV.Activity))
+    inferred.add((activity, RDFS.label, Literal(f"wakg check ({engine} engine)")))
+    inferred.add((activity, PROV.used, ASSERTED_GRAPH))
+    inferred.add((activity, PROV.used, URIRef(version_iri or ONTOLOGY_IRI)))
+    inferred.add((activity, PROV.used, URIRef(BASE + "shapes/license-rules")))
+    inferred.add((activity, PROV.wasAssociatedWith, agent))
+    inferred.add((activity, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    inferred.add((agent, RDF.type, PROV.SoftwareAgent))
+    inferred.add((agent, RDFS.label, Literal(f"wassenaar-kg {__version__}, {engine} engine ({_package_versions()})")))
+
+
+def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.date | None = None,
+          engine: str = "reference", kg: Graph | None = None) -> CheckResult:
+    """Decide every export in `source` (a CSV/Turtle/JSON-LD path, dicts, or ExportRecords).
+
+    Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
+    that give none.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
+    kg = kg if kg is not None else reference_graph()
+    started = _now()
+    records = _records(source, as_of or dt.date.today())
+    from . import reference_engine
+
+    run = reference_engine.run(records, kg)
+    add_provenance(run.inferred, engine, started, kg)
+    return CheckResult(run.determinations, run.asserted, run.inferred, engine, run.report_text, run.report_conforms)

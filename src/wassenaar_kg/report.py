@@ -1,0 +1,107 @@
+"""Render determinations for analysts (text, CSV) and programs (JSON, JSON lines, Turtle, TriG)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+
+from .api import CheckResult
+from .determination import Determination
+
+FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
+CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
+              "confidence", "explanation")
+
+
+def _confidence(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def render_text(result: CheckResult) -> str:
+    out = []
+    for d in result.determinations:
+        exception = f" ({d.license_exception})" if d.license_exception else ""
+        held = f"  license {d.license} held" if d.license else ""
+        flag = "  ** NEEDS A LICENSE **" if d.needs_license else ""
+        out.append(f"{d.id}: {d.verdict}{exception}  law as of {d.law_as_of}  confidence {_confidence(d.confidence)}{held}{flag}")
+        out.append(f"  deciding: {'; '.join(d.deciding_provisions)}")
+        for number, step in enumerate(d.explanation, start=1):
+            note = ""
+            if step.text_status == "secondary summary":
+                note = f" [text known only from secondary summaries, confidence {_confidence(step.confidence)}]"
+            elif step.confidence is not None and step.confidence < 0.9:
+                note = f" [confidence {_confidence(step.confidence)}]"
+            out.append(f"  {number:2}. {step.kind}: {step.text}{note}")
+            out.append(f"      -> {step.provision}" + (f" <{step.url}>" if step.url else ""))
+            for source in step.sources:
+                out.append(f"         source: {source}")
+        out.append("")
+    out.append(summary_line(result))
+    return "\n".join(out) + "\n"
+
+
+def summary_line(result: CheckResult) -> str:
+    counts = Counter(d.verdict for d in result.determinations)
+    parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    lacking = result.needing_license
+    tail = f"; {len(lacking)} need a license they lack: {', '.join(d.id for d in lacking)}" if lacking else \
+        "; none needs a license it lacks"
+    return f"{len(result.determinations)} exports ({result.engine} engine): {parts}{tail}"
+
+
+def render_json(result: CheckResult) -> str:
+    doc = {
+        "engine": result.engine,
+        "summary": {
+            "exports": len(result.determinations),
+            "verdicts": dict(sorted(Counter(d.verdict for d in result.determinations).items())),
+            "needing_license": [d.id for d in result.needing_license],
+        },
+        "determinations": [d.to_dict() for d in result.determinations],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_jsonl(result: CheckResult) -> str:
+    return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in result.determinations)
+
+
+def csv_row(d: Determination) -> dict:
+    return {
+        "id": d.id,
+        "verdict": d.verdict,
+        "license_exception": d.license_exception or "",
+        "deciding_provisions": "; ".join(d.deciding_provisions),
+        "law_as_of": d.law_as_of.isoformat(),
+        "license": d.license or "",
+        "needs_license": "true" if d.needs_license else "false",
+        "confidence": _confidence(d.confidence),
+        "explanation": " | ".join(f"{s.text} ({s.provision})" for s in d.explanation),
+    }
+
+
+def render_csv(result: CheckResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for d in result.determinations:
+        writer.writerow(csv_row(d))
+    return buffer.getvalue()
+
+
+def render(result: CheckResult, fmt: str) -> str:
+    if fmt == "text":
+        return render_text(result)
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "jsonl":
+        return render_jsonl(result)
+    if fmt == "csv":
+        return render_csv(result)
+    if fmt == "ttl":
+        return result.inferred.serialize(format="longturtle")
+    if fmt == "trig":
+        return result.dataset().serialize(format="trig")
+    raise ValueError(f"unknown format {fmt}")
