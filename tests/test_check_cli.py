@@ -56,6 +56,12 @@ def test_exit_code_1_when_an_export_lacks_a_license(tmp_path):
     assert doc["summary"]["needing_license"] == ["x"]
 
 
+def test_shacl_report_names_export_verdict_and_provisions():
+    result = check([{"id": "cn-gov", "eccn": "4D004", "destination": "CN", "end_user": "government", "date": "2026-07-23"}])
+    assert not result.conforms
+    assert "Export cn-gov: verdict license_required under 15 CFR 738.4(a)(2); 15 CFR 740.22(c)(1)(ii)" in result.shacl_report
+
+
 def test_exit_code_0_when_the_license_is_held(tmp_path):
     path = write(tmp_path, "id,eccn,destination,end_user,date,license\nx,4D004,CN,government,2026-07-23,D0000001\n")
     assert main(["check", str(path)]) == 0

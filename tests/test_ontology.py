@@ -139,3 +139,34 @@ def test_hermit_and_owlrl_agree_on_item_classification(kg, classified):
         hermit_types = {str(c.iri) for c in world[str(node)].INDIRECT_is_a if hasattr(c, "iri")}
         rl_types = {str(o) for o in graph.objects(node, RDF.type) if isinstance(o, URIRef) and o.startswith(str(WAKG))}
         assert rl_types <= hermit_types | {str(OWL.Thing)}, node
+
+
+@hermit
+def test_hermit_and_owlrl_agree_on_export_individuals(kg):
+    """Every end-user type and every modelled ECCN, as export individuals: same wakg classes from both reasoners."""
+    import datetime as dt
+
+    from wassenaar_kg.exports_input import END_USER_CLASSES, ExportRecord, Vocabulary, records_to_graph
+    from wassenaar_kg.reference_engine import classify
+
+    eccns = sorted(Vocabulary(kg).eccns.values())
+    records = [
+        ExportRecord(id=f"t{i}", eccn=eccns[i % len(eccns)], destination="DE", end_user=user, date=dt.date(2026, 7, 23))
+        for i, user in enumerate(sorted(END_USER_CLASSES) * 2)
+    ]
+    data = records_to_graph(records)
+    rl = classify(data)
+    world_graph = Graph()
+    for name in ("wakg.ttl", "ear-ccl.ttl"):
+        world_graph.parse(ontology_dir() / name)
+    for triple in data:
+        world_graph.add(triple)
+    world = _hermit(world_graph)
+    nodes = {s for s in data.subjects() if str(s).endswith(("/item", "/end-user"))}
+    assert len(nodes) == 2 * len(records)
+    for node in nodes:
+        entity = world[str(node)]
+        hermit_types = {str(c.iri) for c in entity.INDIRECT_is_a if hasattr(c, "iri") and str(c.iri).startswith(str(WAKG))}
+        rl_types = {str(o) for o in rl.objects(node, RDF.type) if str(o).startswith(str(WAKG))}
+        rl_types |= {str(o) for o in data.objects(node, RDF.type) if str(o).startswith(str(WAKG))}
+        assert rl_types == hermit_types, node
