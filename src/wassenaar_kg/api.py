@@ -22,7 +22,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 from . import __version__
 from .determination import Determination
 from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
-from .graph import load_graph
+from .graph import load_graph, ontology_files, shapes_dir
 from .namespaces import BASE, ONTOLOGY_IRI, WAKG, bind_prefixes
 
 ENGINES = ("reference",)
@@ -85,12 +85,20 @@ def _records(source, as_of: dt.date) -> list[ExportRecord]:
     return records
 
 
-def _now() -> dt.datetime:
-    """The run's timestamp; SOURCE_DATE_EPOCH pins it for reproducible output."""
+def run_timestamp(source=None) -> dt.datetime:
+    """The time recorded in PROV metadata, chosen so the same input gives the same output.
+
+    SOURCE_DATE_EPOCH (the reproducible-builds convention) when set; otherwise the modification time of
+    the newest input: the ontology modules, the shapes, and the exports file when one is given.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+    inputs = list(ontology_files()) + sorted(shapes_dir().glob("*.ttl"))
+    if isinstance(source, (str, Path)) and Path(source).exists():
+        inputs.append(Path(source))
+    newest = max(p.stat().st_mtime for p in inputs)
+    return dt.datetime.fromtimestamp(int(newest), tz=dt.timezone.utc)
 
 
 def _package_versions() -> str:
@@ -132,7 +140,7 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
     kg = kg if kg is not None else reference_graph()
-    started = _now()
+    started = run_timestamp(source)
     records = _records(source, as_of or dt.date.today())
     from . import reference_engine
 

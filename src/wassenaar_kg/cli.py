@@ -68,6 +68,56 @@ def cmd_check(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _params(pairs: list[str]) -> dict[str, str]:
+    from .errors import InputError
+
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError("--param", f"'{pair}' is not name=value")
+        params[key.strip()] = value
+    return params
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from . import queries
+
+    if args.list:
+        for query in queries.library().values():
+            params = ", ".join(f"{p.name}:{p.type}" + (f"={p.default}" if p.default is not None else "") for p in query.params)
+            print(f"{query.name:28} {query.summary}" + (f"  [{params}]" if params else ""))
+        return 0
+    if not args.query:
+        from .errors import InputError
+
+        raise InputError("wakg query", "name a query (see --list) or give a .rq file")
+    from .reasoned import build
+
+    query = queries.resolve(args.query)
+    given = _params(args.param)
+    queries.bindings(query, given, args.as_of)  # fail fast on bad parameters, before any reasoning
+    reasoned = build(args.as_of, args.data)
+    results = queries.execute(query, reasoned.store(), given, args.as_of)
+    if args.format == "table":
+        sys.stdout.write(queries.table(*queries.rows(results)))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(queries.serialize(results, args.format))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export
+    from .reasoned import build
+
+    reasoned = build(args.as_of, args.data)
+    export(reasoned, args.graphs, args.format, args.output, sys.stdout)
+    if args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakg", description=__doc__)
     parser.add_argument("--version", action="version", version=f"wakg {__version__}")
@@ -95,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--engine", choices=("reference",), default="reference")
     check.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     check.set_defaults(func=cmd_check)
+
+    query = sub.add_parser("query", help="run a SPARQL query of the library (queries/) or a .rq file")
+    query.add_argument("query", nargs="?", help="query name (see --list) or path to a .rq file")
+    query.add_argument("--list", action="store_true", help="list the query library")
+    query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="query parameter")
+    query.add_argument("--data", type=Path, help="exports to check and include (.csv, .ttl, .jsonld)")
+    query.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
+    query.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table")
+    query.set_defaults(func=cmd_query)
+
+    exp = sub.add_parser("export", help="export asserted and inferred triples (named graphs) or determinations")
+    exp.add_argument("--data", type=Path, help="exports to check and include (.csv, .ttl, .jsonld)")
+    exp.add_argument("--graphs", choices=("asserted", "inferred", "all"), default="all")
+    exp.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
+    exp.add_argument("--format", choices=("ttl", "nt", "nq", "trig", "jsonld", "csv"), default="trig")
+    exp.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+    exp.set_defaults(func=cmd_export)
 
     validate = sub.add_parser("validate", help="check the reference data against the quality shapes")
     validate.set_defaults(func=cmd_validate)
