@@ -45,20 +45,28 @@ def _prefix_block() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items())) + "\n"
 
 
+def _normalised(value, key: str | None = None):
+    """JSON-LD with every unordered array sorted (RDF sets have no order; @list keeps its own)."""
+    if isinstance(value, dict):
+        return {k: _normalised(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_normalised(v) for v in value]
+        return items if key == "@list" else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
 def _jsonld(graphs: dict[URIRef, Graph]) -> str:
     ds = Dataset()
     for name, graph in graphs.items():
         target = ds.graph(name)
         for triple in graph:
             target.add(triple)
-    context = {p: str(ns) for p, ns in PREFIXES.items()}
+    context = {p: str(ns) for p, ns in sorted(PREFIXES.items())}
     doc = json.loads(ds.serialize(format="json-ld", context=context, auto_compact=True))
     items = doc.get("@graph", [doc]) if isinstance(doc, dict) else doc
-    for item in items:
-        if isinstance(item, dict) and isinstance(item.get("@graph"), list):
-            item["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
-    items.sort(key=lambda node: str(node.get("@id", "")) if isinstance(node, dict) else "")
-    return json.dumps({"@context": context, "@graph": items}, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    items = [item for item in items if not (isinstance(item, dict) and set(item) == {"@context"})]
+    return json.dumps({"@context": context, "@graph": _normalised(items)}, indent=1, sort_keys=True,
+                      ensure_ascii=False) + "\n"
 
 
 def write_export(reasoned: Reasoned, selection: str, fmt: str, handle: IO[str]) -> None:

@@ -14,6 +14,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def store_from(*graphs: Graph) -> ox.Store:
     store = ox.Store()
     for graph in graphs:
@@ -29,6 +32,8 @@ def to_rdflib(term) -> Node:
         return BNode(term.value)
     if term.language:
         return Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD_STRING:
+        return Literal(term.value)  # RDF 1.1: a simple literal is an xsd:string; rdflib keeps them apart
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 

@@ -132,5 +132,5 @@ def build(as_of: dt.date, data=None) -> Reasoned:
         asserted = result.asserted
         for triple in result.inferred:
             inferred.add(triple)
-    return Reasoned(as_of, stable_reference(), asserted, inferred,
+    return Reasoned(as_of, stable_reference(), stable_bnodes(asserted), stable_bnodes(inferred),
                     result.determinations if result else [], result)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import owlrl
 from pyshacl import shacl_rules, validate
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from . import oxi
@@ -40,7 +40,7 @@ def _classification_tbox() -> Graph:
 
 
 def classify(data: Graph) -> Graph:
-    """OWL 2 RL closure of TBox + CCL entries + exports; returns only the new rdf:type triples on export data."""
+    """OWL 2 RL closure of TBox + CCL entries + exports: the new named-class types of the export data."""
     work = Graph()
     for triple in _classification_tbox():
         work.add(triple)
@@ -50,7 +50,7 @@ def classify(data: Graph) -> Graph:
     subjects = set(data.subjects())
     inferred = Graph()
     for s, p, o in work.triples((None, RDF.type, None)):
-        if s in subjects and (s, p, o) not in data:
+        if s in subjects and isinstance(o, URIRef) and (s, p, o) not in data:
             inferred.add((s, p, o))
     return inferred
 
