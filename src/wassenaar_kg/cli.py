@@ -48,9 +48,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .graph import load_graph
     from .quality import validate_reference_data
 
+    from .quality import qc_violations
+
     report = validate_reference_data(load_graph())
-    print(report.text)
-    return 0 if report.conforms else 1
+    print(report.text.strip())
+    violations = qc_violations(dt.date.today())
+    for name, message in violations:
+        print(f"{name}: {message}")
+    print(f"QC queries: {len(violations)} violation(s)")
+    return 0 if report.conforms and not violations else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -118,6 +124,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .api import reference_graph
+    from .atomic import atomic_writer
+    from .compare import compare
+    from .compare_report import render
+
+    entries = [e.strip() for e in args.entries.split(",") if e.strip()] if args.entries else None
+    comparison = compare(reference_graph(), args.jurisdictions or None, entries, args.as_of)
+    output = render(comparison, args.format)
+    if args.output:
+        with atomic_writer(args.output, "wb" if isinstance(output, bytes) else "w") as handle:
+            handle.write(output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    elif isinstance(output, bytes):
+        from .errors import InputError
+
+        raise InputError("--format", f"{args.format} output is binary: give -o FILE")
+    else:
+        sys.stdout.write(output)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakg", description=__doc__)
     parser.add_argument("--version", action="version", version=f"wakg {__version__}")
@@ -162,6 +190,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("ttl", "nt", "nq", "trig", "jsonld", "csv"), default="trig")
     exp.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     exp.set_defaults(func=cmd_export)
+
+    cmp = sub.add_parser("compare", help="compare national implementations of the Wassenaar cyber entries")
+    cmp.add_argument("jurisdictions", nargs="*", help="jurisdiction codes (EU, US, GB or UK, DE, CH, JP, ...); default all")
+    cmp.add_argument("--entries", help="comma-separated Wassenaar entries, e.g. 4.A.5,5.A.1.j")
+    cmp.add_argument("--as-of", type=_date, default=dt.date.today(), help="date (default today)")
+    cmp.add_argument("--format", choices=("table", "csv", "json", "html", "png", "svg"), default="table")
+    cmp.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
+    cmp.set_defaults(func=cmd_compare)
 
     validate = sub.add_parser("validate", help="check the reference data against the quality shapes")
     validate.set_defaults(func=cmd_validate)

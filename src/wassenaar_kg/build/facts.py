@@ -24,10 +24,11 @@ PRECISION_IRIS = dict(zip(PRECISIONS, (WAKG.ExactDate, WAKG.NotLaterThan)))
 class SourceRegistry:
     """The sources table: short ids used in the other tables, resolved to their URLs."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self.rows = read_table(path, ("id", "url", "kind", "title"))
+    def __init__(self, *paths: Path):
+        self.path = paths[0]
+        self.rows = [row for path in paths for row in read_table(path, ("id", "url", "kind", "title"))]
         self.by_id: dict[str, Row] = {}
+        kinds: dict[str, str] = {}
         for row in self.rows:
             if not row["id"]:
                 raise row.error("id", "empty source id")
@@ -36,17 +37,24 @@ class SourceRegistry:
             if not row["url"].startswith(("http://", "https://")):
                 raise row.error("url", f"'{row['url']}' is not an http(s) URL")
             row.choice("kind", tuple(SOURCE_KINDS))
+            if kinds.setdefault(row["url"], row["kind"]) != row["kind"]:
+                raise row.error("kind", f"{row['url']} is registered elsewhere as {kinds[row['url']]}")
             self.by_id[row["id"]] = row
 
     def iri(self, source_id: str, row: Row, field: str = "sources") -> URIRef:
         try:
             return URIRef(self.by_id[source_id]["url"])
         except KeyError:
-            raise row.error(field, f"unknown source id '{source_id}' (not in {self.path.name})") from None
+            raise row.error(field, f"unknown source id '{source_id}' (not in the sources tables)") from None
 
     def describe(self, graph: Graph) -> None:
-        """Add every source with its kind and title."""
+        """Add every source with its kind and title (a URL registered twice keeps its first title)."""
+        described: set[str] = set()
         for row in self.rows:
+            if row["url"] in described:
+                graph.add((URIRef(row["url"]), SKOS.notation, Literal(row["id"])))
+                continue
+            described.add(row["url"])
             node = URIRef(row["url"])
             graph.add((node, RDF.type, SOURCE_KINDS[row["kind"]]))
             graph.add((node, RDFS.label, Literal(row["title"], lang="en")))

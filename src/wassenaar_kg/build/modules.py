@@ -15,6 +15,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from ..namespaces import COL, COUNTRY, DS, FACT, GROUP, WA, WAKG, bind_prefixes
 from ..tables import read_table
+from .implementations import build_implementations
 from .facts import FACT_COLUMNS, SourceRegistry, add_dated_fact, check_unique, require_known
 
 # Coverage of the EAR tables: from the interim final rule's publication (86 FR 58205, 21 Oct 2021)
@@ -52,9 +53,14 @@ def _dataset(graph: Graph, name: str, label: str, coverage: tuple[dt.date, dt.da
     return node
 
 
+def source_tables(tables: Path) -> tuple[Path, ...]:
+    """The general source register and the implementation research's register."""
+    return (tables / "sources.csv", tables / "impl-sources.csv")
+
+
 def build_sources(tables: Path) -> Graph:
     graph = bind_prefixes(Graph())
-    SourceRegistry(tables / "sources.csv").describe(graph)
+    SourceRegistry(*source_tables(tables)).describe(graph)
     return graph
 
 
@@ -163,19 +169,20 @@ def build_country_chart(tables: Path, sources: SourceRegistry) -> Graph:
 
 
 GENERATED = {
-    "sources.ttl": ("Sources cited by the reference data (tables/sources.csv).", None),
+    "sources.ttl": ("Sources cited by the reference data (tables/sources.csv, tables/impl-sources.csv).", None),
     "destinations.ttl": ("Destinations: ISO 3166-1 (pycountry) plus Kosovo, EAR spellings, treatments.", build_destinations),
     "wassenaar-participation.ttl": ("Participating states of the Wassenaar Arrangement.", build_wassenaar_participation),
     "eu-membership.ttl": ("Member states of the European Union.", build_eu_membership),
     "ear-country-groups.ttl": ("EAR Country Groups, dated.", build_country_groups),
     "ear-country-chart.ttl": ("Commerce Country Chart marks, dated.", build_country_chart),
+    "implementations.ttl": ("National and regional implementations of the Wassenaar cyber entries.", build_implementations),
 }
 
 
 def build_all(ontology_dir: Path) -> dict[str, Graph]:
     """Build every generated module from ontology_dir/tables."""
     tables = ontology_dir / "tables"
-    sources = SourceRegistry(tables / "sources.csv")
+    sources = SourceRegistry(*source_tables(tables))
     graphs = {"sources.ttl": build_sources(tables)}
     for name, (_, builder) in GENERATED.items():
         if builder is not None:
