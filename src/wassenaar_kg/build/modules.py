@@ -103,68 +103,79 @@ def build_destinations(tables: Path, sources: SourceRegistry) -> Graph:
     return graph
 
 
+def _dated_table(graph: Graph, sources: SourceRegistry, dataset: URIRef, path: Path, columns: tuple[str, ...],
+                 unique: tuple[str, ...], fact_class: URIRef, describe) -> None:
+    """Read one dated table; `describe(row)` names the fact node and its own triples (predicate, object)."""
+    rows = read_table(path, columns + FACT_COLUMNS)
+    check_unique(rows, unique)
+    for row in rows:
+        node, triples = describe(row)
+        add_dated_fact(graph, node, fact_class, row, sources, dataset)
+        for predicate, obj in triples:
+            graph.add((node, predicate, obj))
+
+
 def build_wassenaar_participation(tables: Path, sources: SourceRegistry) -> Graph:
     graph = bind_prefixes(Graph())
     dataset = _dataset(graph, "wassenaar-participation", "Wassenaar Arrangement participating states", None)
-    rows = read_table(tables / "wassenaar-participation.csv", ("country",) + FACT_COLUMNS)
-    check_unique(rows, ("country", "valid_from"))
     known = known_destinations()
-    for row in rows:
+
+    def describe(row):
         code = require_known(row, "country", row["country"], known, "destination code")
-        node = FACT[f"wa-participation-{code}-{row['valid_from']}"]
-        add_dated_fact(graph, node, WAKG.ParticipationInRegime, row, sources, dataset)
-        graph.add((node, WAKG.participant, COUNTRY[code]))
-        graph.add((node, WAKG.regime, WA.WassenaarArrangement))
         graph.add((COUNTRY[code], RDF.type, WAKG.SovereignState))
+        return FACT[f"wa-participation-{code}-{row['valid_from']}"], [
+            (WAKG.participant, COUNTRY[code]), (WAKG.regime, WA.WassenaarArrangement)]
+
+    _dated_table(graph, sources, dataset, tables / "wassenaar-participation.csv", ("country",), ("country", "valid_from"),
+                 WAKG.ParticipationInRegime, describe)
     return graph
 
 
 def build_eu_membership(tables: Path, sources: SourceRegistry) -> Graph:
     graph = bind_prefixes(Graph())
     dataset = _dataset(graph, "eu-membership", "Member states of the European Union", None)
-    rows = read_table(tables / "eu-membership.csv", ("country",) + FACT_COLUMNS)
-    check_unique(rows, ("country", "valid_from"))
     known = known_destinations()
     eu = URIRef("https://w3id.org/wassenaar-kg/id/jurisdiction/EU")
-    for row in rows:
+
+    def describe(row):
         code = require_known(row, "country", row["country"], known, "destination code")
-        node = FACT[f"eu-membership-{code}-{row['valid_from']}"]
-        add_dated_fact(graph, node, WAKG.UnionMembership, row, sources, dataset)
-        graph.add((node, WAKG.memberState, COUNTRY[code]))
-        graph.add((node, WAKG.union, eu))
         graph.add((COUNTRY[code], RDF.type, WAKG.SovereignState))
+        return FACT[f"eu-membership-{code}-{row['valid_from']}"], [(WAKG.memberState, COUNTRY[code]), (WAKG.union, eu)]
+
+    _dated_table(graph, sources, dataset, tables / "eu-membership.csv", ("country",), ("country", "valid_from"),
+                 WAKG.UnionMembership, describe)
     return graph
 
 
 def build_country_groups(tables: Path, sources: SourceRegistry) -> Graph:
     graph = bind_prefixes(Graph())
     dataset = _dataset(graph, "ear-country-groups", "EAR Country Groups (15 CFR part 740, Supp. No. 1)", EAR_COVERAGE)
-    rows = read_table(tables / "ear-country-groups.csv", ("group", "country") + FACT_COLUMNS)
-    check_unique(rows, ("group", "country", "valid_from"))
     known = known_destinations()
-    for row in rows:
+
+    def describe(row):
         group = row.choice("group", GROUPS)
         code = require_known(row, "country", row["country"], known, "destination code")
-        node = FACT[f"cg-{group.replace(':', '')}-{code}-{row['valid_from']}"]
-        add_dated_fact(graph, node, WAKG.CountryGroupMembership, row, sources, dataset)
-        graph.add((node, WAKG.member, COUNTRY[code]))
-        graph.add((node, WAKG.countryGroup, group_iri(group)))
+        return FACT[f"cg-{group.replace(':', '')}-{code}-{row['valid_from']}"], [
+            (WAKG.member, COUNTRY[code]), (WAKG.countryGroup, group_iri(group))]
+
+    _dated_table(graph, sources, dataset, tables / "ear-country-groups.csv", ("group", "country"),
+                 ("group", "country", "valid_from"), WAKG.CountryGroupMembership, describe)
     return graph
 
 
 def build_country_chart(tables: Path, sources: SourceRegistry) -> Graph:
     graph = bind_prefixes(Graph())
     dataset = _dataset(graph, "ear-country-chart", "Commerce Country Chart (15 CFR part 738, Supp. No. 1)", EAR_COVERAGE)
-    rows = read_table(tables / "ear-country-chart.csv", ("country", "column") + FACT_COLUMNS)
-    check_unique(rows, ("country", "column", "valid_from"))
     known = known_destinations()
-    for row in rows:
+
+    def describe(row):
         column = row.choice("column", COLUMNS)
         code = require_known(row, "country", row["country"], known, "destination code")
-        node = FACT[f"chart-{code}-{column}-{row['valid_from']}"]
-        add_dated_fact(graph, node, WAKG.CountryChartMark, row, sources, dataset)
-        graph.add((node, WAKG.markedDestination, COUNTRY[code]))
-        graph.add((node, WAKG.chartColumn, COL[column]))
+        return FACT[f"chart-{code}-{column}-{row['valid_from']}"], [
+            (WAKG.markedDestination, COUNTRY[code]), (WAKG.chartColumn, COL[column])]
+
+    _dated_table(graph, sources, dataset, tables / "ear-country-chart.csv", ("country", "column"),
+                 ("country", "column", "valid_from"), WAKG.CountryChartMark, describe)
     return graph
 
 
