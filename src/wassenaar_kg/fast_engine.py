@@ -1,0 +1,260 @@
+"""The fast engine: the reference rules, evaluated once per distinct situation, then looked up per row.
+
+What a rule can see of an export is: the classes OWL infers for its item and end user, the Country
+Groups and Country Chart marks of its (effective) destination on its date, the rule texts in force on
+that date, and its end use, transaction type, digital-artifacts flag, incident-system owner and
+knowledge flag. Two exports that agree on all of these get the same verdict, exception and deciding
+provisions. So:
+
+1. the dated reference data are compiled into lookup tables: for every interval between two change
+   points of the law (any start or end date of a membership, mark, rule text, treatment or control) and
+   every destination, a *profile* of what the rules can read (only the groups and chart columns the
+   rules and the CCL entries name); the types OWL 2 RL infers per ECCN and per end-user type;
+2. each export maps to a key of those profiles and its own fields;
+3. keys not yet decided are decided in batches by the SHACL rules of shapes/license-rules.ttl, run
+   set-at-a-time on Oxigraph over one representative export per key (setwise.py);
+4. every export takes its key's decision; the law date is its own.
+
+No rule is restated here: change the rules or the reference data and both engines change. The
+differential test (tests/test_engines_agree.py) checks the premise on generated exports.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import hashlib
+import pickle
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from . import oxi, setwise, temporal
+from .cache import cached_bytes
+from .determination import VERDICTS, Determination
+from .exports_input import END_USER_CLASSES, ExportRecord, records_to_graph
+from .graph import shapes_dir
+from .namespaces import COUNTRY, ECCN, GROUP, LE, WAKG
+
+GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
+DATED_CLASSES = (WAKG.CountryGroupMembership, WAKG.CountryChartMark, WAKG.ProvisionText, WAKG.DestinationTreatment)
+
+
+@dataclass
+class Compiled:
+    """Lookup tables derived from the knowledge graph and the rules."""
+
+    change_points: list[dt.date]
+    destination_profiles: dict[tuple[int, str], int]
+    regimes: list[int]
+    item_types: dict[str, frozenset[str]]
+    user_types: dict[str, frozenset[str]]
+    relevant_groups: frozenset[str]
+    relevant_columns: frozenset[str]
+
+    def bucket(self, day: dt.date) -> int:
+        return bisect.bisect_right(self.change_points, day)
+
+
+def _rule_groups(kg: Graph) -> frozenset[str]:
+    """Country Groups the rules name, with the sub-groups of the aggregates they name (D -> D:1..D:5)."""
+    text = (shapes_dir() / setwise.RULES_FILE).read_text(encoding="utf-8")
+    named = {GROUP[m] for m in GROUP_REFERENCE.findall(text)}
+    with_subgroups = set(named)
+    for group in named:
+        with_subgroups |= set(kg.subjects(WAKG.subGroupOf, group))
+    return frozenset(str(kg.value(g, SKOS.notation)) for g in with_subgroups if kg.value(g, SKOS.notation))
+
+
+def _change_points(kg: Graph) -> list[dt.date]:
+    points = set()
+    for cls in DATED_CLASSES:
+        for node in kg.subjects(RDF.type, cls):
+            fact = temporal.dated_fact(kg, node)
+            if fact.valid_from != dt.date.min:
+                points.add(fact.valid_from)
+            if fact.valid_through is not None:
+                points.add(fact.valid_through + dt.timedelta(days=1))
+    for entry in kg.subjects(WAKG.validFrom, None):
+        if str(entry).startswith(str(ECCN)):
+            points.add(kg.value(entry, WAKG.validFrom).toPython())
+    return sorted(points)
+
+
+def _types(kg: Graph) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """OWL 2 RL classes of a probe item per ECCN and a probe end user per type (reference_engine.classify)."""
+    from .reference_engine import classify
+
+    eccns = sorted(str(kg.value(e, SKOS.notation)) for e in kg.subjects(RDF.type, None)
+                   if str(e).startswith(str(ECCN)) and kg.value(e, SKOS.notation) is not None)
+    users = sorted(END_USER_CLASSES)
+    probes = [ExportRecord(id=f"probe-{i}", eccn=eccns[i % len(eccns)], destination="DE",
+                           end_user=users[i % len(users)], date=dt.date(2026, 7, 23))
+              for i in range(max(len(eccns), len(users)))]
+    data = records_to_graph(probes)
+    inferred = classify(data)
+    items, people = {}, {}
+    for record in probes:
+        item, user = URIRef(f"{record.iri}/item"), URIRef(f"{record.iri}/end-user")
+        items[record.eccn] = frozenset(str(o) for o in inferred.objects(item, RDF.type))
+        people[record.end_user] = frozenset(str(o) for o in inferred.objects(user, RDF.type))
+    return items, people
+
+
+def compile_tables(kg: Graph) -> Compiled:
+    groups = _rule_groups(kg)
+    columns = frozenset(str(kg.value(c, SKOS.notation)).replace(" ", "")
+                        for e, c in kg.subject_objects(WAKG.chartColumn) if str(e).startswith(str(ECCN)))
+    points = _change_points(kg)
+    starts = [dt.date.min] + points
+    destinations = sorted({temporal.code(d) for d in kg.subjects(RDF.type, WAKG.Destination)})
+    profiles: dict[tuple, int] = {}
+    destination_profiles = {}
+    regimes, regime_ids = [], {}
+    for bucket, start in enumerate(starts):
+        day = start if start != dt.date.min else points[0] - dt.timedelta(days=1)
+        members = temporal.group_members(kg, day)
+        marks = temporal.chart_marks(kg, day)
+        for code in destinations:
+            effective = temporal.treated_as(kg, code, day)
+            profile = (
+                effective != code,
+                frozenset(g for g, m in members.items() if effective in m and g in groups),
+                frozenset(marks.get(effective, set()) & columns),
+                effective in marks,
+            )
+            destination_profiles[(bucket, code)] = profiles.setdefault(profile, len(profiles))
+        texts = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.ProvisionText, day))
+        in_force = frozenset(str(e) for e in kg.subjects(WAKG.validFrom, None)
+                             if str(e).startswith(str(ECCN)) and kg.value(e, WAKG.validFrom).toPython() <= day)
+        regimes.append(regime_ids.setdefault((texts, in_force), len(regime_ids)))
+    items, people = _types(kg)
+    return Compiled(points, destination_profiles, regimes, items, people, groups, columns)
+
+
+def _tables_key() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(shapes_dir().glob("*.ttl")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def compiled(kg_id: int = 0) -> Compiled:
+    from .api import reference_graph
+
+    data = cached_bytes(f"fast-tables-{_tables_key()}.pickle", lambda: pickle.dumps(compile_tables(reference_graph())))
+    return pickle.loads(data)
+
+
+Key = tuple
+
+
+def key_of(record: ExportRecord, tables: Compiled) -> Key:
+    """Everything the rules can read of an export (the incident-system owner only matters with artifacts)."""
+    bucket = tables.bucket(record.date)
+    return (
+        record.eccn,
+        tables.destination_profiles[(bucket, record.destination)],
+        tables.regimes[bucket],
+        record.end_user,
+        record.end_use,
+        record.transaction,
+        record.digital_artifacts,
+        record.incident_system_owner if record.digital_artifacts else None,
+        record.knows_unauthorized_use,
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str
+    license_exception: str | None
+    deciding_provisions: tuple[str, ...]
+
+
+DECISIONS_QUERY = """
+PREFIX wakg: <https://w3id.org/wassenaar-kg/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?this ?verdict ?exception ?citation WHERE {
+  ?this wakg:verdict ?verdict .
+  OPTIONAL { ?this wakg:authorizedBy/skos:notation ?exception }
+  OPTIONAL { ?this wakg:decidingProvision/wakg:citation ?citation }
+}"""
+
+
+@dataclass
+class DecisionTable:
+    """Decisions by key, filled in batches by the set-at-a-time rules."""
+
+    tables: Compiled
+    reference: bytes = field(repr=False, default=b"")
+    decisions: dict[Key, Decision] = field(default_factory=dict)
+    evaluated: int = 0
+
+    def decide(self, records: list[ExportRecord]) -> list[Decision]:
+        keys = [key_of(r, self.tables) for r in records]
+        missing: dict[Key, ExportRecord] = {}
+        for key, record in zip(keys, records):
+            if key not in self.decisions and key not in missing:
+                missing[key] = record
+        if missing:
+            self._evaluate(missing)
+        return [self.decisions[k] for k in keys]
+
+    def _evaluate(self, representatives: dict[Key, ExportRecord]) -> None:
+        from dataclasses import replace
+
+        reps = [replace(record, id=f"k{self.evaluated + n}", license=None)
+                for n, record in enumerate(representatives.values())]
+        self.evaluated += len(reps)
+        asserted = records_to_graph(reps)
+        for record in reps:
+            for cls in self.tables.item_types[record.eccn]:
+                asserted.add((URIRef(f"{record.iri}/item"), RDF.type, URIRef(cls)))
+            for cls in self.tables.user_types[record.end_user]:
+                asserted.add((URIRef(f"{record.iri}/end-user"), RDF.type, URIRef(cls)))
+            if record.incident_system_owner:
+                for cls in self.tables.user_types[record.incident_system_owner]:
+                    asserted.add((URIRef(f"{record.iri}/incident-system-owner"), RDF.type, URIRef(cls)))
+        store = ox.Store()
+        store.bulk_load(self.reference, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(asserted.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        setwise.apply(store)
+        found: dict[str, dict] = {}
+        for row in store.query(DECISIONS_QUERY):
+            slot = found.setdefault(row["this"].value, {"verdict": row["verdict"].value, "exception": None, "citations": set()})
+            if row["exception"] is not None:
+                slot["exception"] = row["exception"].value
+            if row["citation"] is not None:
+                slot["citations"].add(row["citation"].value)
+        for key, record in zip(representatives, reps):
+            slot = found.get(str(record.iri))
+            if slot is None:
+                decision = Decision("undetermined", None, ())
+            else:
+                decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])))
+            self.decisions[key] = decision
+
+
+@lru_cache(maxsize=1)
+def _reference_ntriples() -> bytes:
+    from .api import reference_graph
+
+    return reference_graph().serialize(format="nt", encoding="utf-8")
+
+
+def new_table() -> DecisionTable:
+    return DecisionTable(compiled(), _reference_ntriples())
+
+
+def determinations(records: list[ExportRecord], table: DecisionTable | None = None) -> list[Determination]:
+    table = table or new_table()
+    return [
+        Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast")
+        for r, d in zip(records, table.decide(records))
+    ]
