@@ -59,19 +59,65 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms and not violations else 1
 
 
+AUTO_FAST_ABOVE = 200  # rows; below it the reference engine also gives the full explanation chain
+
+
+def _engine_for(args: argparse.Namespace) -> str:
+    if args.engine != "auto":
+        return args.engine
+    if args.file.suffix.lower() == ".csv" and args.file.exists():
+        from .stream import count_rows
+
+        return "fast" if count_rows(args.file, AUTO_FAST_ABOVE) > AUTO_FAST_ABOVE else "reference"
+    return "reference"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from .api import check
-    from .atomic import atomic_write_text
+    from .atomic import atomic_writer
     from .report import render, summary_line
 
-    result = check(args.file, as_of=args.as_of, engine=args.engine)
+    explain = {i.strip() for i in args.explain.split(",") if i.strip()} if args.explain else set()
+    engine = _engine_for(args)
+    if engine == "fast":
+        return _check_fast(args, explain)
+    result = check(args.file, as_of=args.as_of, engine="reference")
     text = render(result, args.format)
     if args.output:
-        atomic_write_text(args.output, text)
+        with atomic_writer(args.output) as handle:
+            handle.write(text)
         print(summary_line(result), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return result.exit_code
+
+
+def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
+    from .api import check, vocabulary
+    from .atomic import atomic_writer
+    from .errors import InputError
+    from .report import render_text
+    from .stream import check_csv_stream
+
+    if args.file.suffix.lower() != ".csv":
+        raise InputError(str(args.file), "the fast engine reads CSV; use --engine reference for Turtle or JSON-LD")
+    if args.format not in ("csv", "jsonl"):
+        raise InputError("--format", f"the fast engine streams csv or jsonl, not {args.format} "
+                         "(use --engine reference for text, json, ttl or trig, or --explain for chains)")
+    as_of = args.as_of or dt.date.today()
+    if args.output:
+        with atomic_writer(args.output) as handle:
+            summary = check_csv_stream(args.file, vocabulary(), as_of, handle, args.format, args.quiet, explain)
+    else:
+        summary = check_csv_stream(args.file, vocabulary(), as_of, sys.stdout, args.format, args.quiet, explain)
+    if not args.quiet:
+        print(summary.line(), file=sys.stderr)
+    if summary.explained:
+        sys.stderr.write(render_text(check(summary.explained, as_of=as_of)))
+    missing = explain - {r.id for r in summary.explained}
+    if missing:
+        print(f"--explain: no export with id {', '.join(sorted(missing))}", file=sys.stderr)
+    return summary.exit_code
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
@@ -170,7 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path, help="exports (.csv, .ttl, .jsonld)")
     check.add_argument("--as-of", type=_date, default=None, help="date for exports that give none (default today)")
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument("--engine", choices=("reference",), default="reference")
+    check.add_argument("--engine", choices=("auto", "reference", "fast"), default="auto",
+                       help=f"reference: SHACL rules with full explanations; fast: batch engine with the same "
+                            f"decisions (csv/jsonl streaming); auto (default): fast above {AUTO_FAST_ABOVE} CSV rows")
+    check.add_argument("--explain", metavar="ID[,ID...]", help="re-derive the full chain for these exports "
+                       "with the reference engine (printed to stderr)")
+    check.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary line")
     check.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     check.set_defaults(func=cmd_check)
 

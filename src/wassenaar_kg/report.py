@@ -12,7 +12,7 @@ from .determination import Determination
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
 CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
-              "confidence", "explanation")
+              "confidence", "engine", "explanation")
 
 
 def _confidence(value: float | None) -> str:
@@ -78,6 +78,7 @@ def csv_row(d: Determination) -> dict:
         "license": d.license or "",
         "needs_license": "true" if d.needs_license else "false",
         "confidence": _confidence(d.confidence),
+        "engine": d.engine,
         "explanation": " | ".join(f"{s.text} ({s.provision})" for s in d.explanation),
     }
 
