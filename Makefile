@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: setup demo test ontology validate clean
+.PHONY: setup demo test ontology validate clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ test: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Benchmark (not part of `make test`): 1k..1M rows, results in bench/results.json.
+bench: setup
+	$(BIN)/python bench/run.py --json bench/results.json

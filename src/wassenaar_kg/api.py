@@ -38,7 +38,12 @@ def reference_graph() -> Graph:
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
-    return Vocabulary(reference_graph())
+    """ECCN and destination names for checking inputs (cached: no ontology parse on a warm start)."""
+    import pickle
+
+    from .cache import cached_bytes
+
+    return pickle.loads(cached_bytes("vocabulary.pickle", lambda: pickle.dumps(Vocabulary(reference_graph()))))
 
 
 @dataclass

@@ -189,6 +189,18 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
     )
 
 
+def check_header(name: str, fieldnames: list[str]) -> list[str]:
+    """The CSV header, stripped; unknown or missing required columns are an error on line 1."""
+    header = [h.strip() for h in fieldnames]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    missing = [h for h in REQUIRED_COLUMNS if h not in header]
+    if unknown:
+        raise InputError(name, f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(CSV_COLUMNS)}", 1)
+    if missing:
+        raise InputError(name, f"missing required column(s): {', '.join(missing)}", 1)
+    return header
+
+
 def iter_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> Iterator[ExportRecord]:
     """Records of the analysts' CSV, one at a time; the first four columns are required and unknown
     columns are an error. Duplicate ids are caught through an 8-byte hash per id (the one structure that
@@ -200,14 +212,8 @@ def iter_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> Iterator[E
         raise InputError(name, f"cannot read: {exc.strerror}") from None
     with handle:
         reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
+        header = check_header(name, reader.fieldnames or [])
         reader.fieldnames = header
-        unknown = [h for h in header if h not in CSV_COLUMNS]
-        missing = [h for h in REQUIRED_COLUMNS if h not in header]
-        if unknown:
-            raise InputError(name, f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(CSV_COLUMNS)}", 1)
-        if missing:
-            raise InputError(name, f"missing required column(s): {', '.join(missing)}", 1)
         seen: dict[int, int] = {}
         for row in reader:
             if None in row:

@@ -34,13 +34,15 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from . import oxi, setwise, temporal
-from .cache import cached_bytes
+from .atomic import atomic_writer
+from .cache import cache_dir, cached_bytes, ontology_key
 from .determination import VERDICTS, Determination
 from .exports_input import END_USER_CLASSES, ExportRecord, records_to_graph
 from .graph import shapes_dir
 from .namespaces import COUNTRY, ECCN, GROUP, LE, WAKG
 
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
+TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")
 DATED_CLASSES = (WAKG.CountryGroupMembership, WAKG.CountryChartMark, WAKG.ProvisionText, WAKG.DestinationTreatment)
 
 
@@ -55,6 +57,11 @@ class Compiled:
     user_types: dict[str, frozenset[str]]
     relevant_groups: frozenset[str]
     relevant_columns: frozenset[str]
+    item_profiles: dict[str, int] = field(default_factory=dict)
+    user_profiles: dict[str, int] = field(default_factory=dict)
+    owner_profiles: dict[str | None, int] = field(default_factory=dict)
+    transaction_profiles: dict[str, int] = field(default_factory=dict)
+    use_profiles: dict[str, int] = field(default_factory=dict)
 
     def bucket(self, day: dt.date) -> int:
         return bisect.bisect_right(self.change_points, day)
@@ -68,6 +75,20 @@ def _rule_groups(kg: Graph) -> frozenset[str]:
     for group in named:
         with_subgroups |= set(kg.subjects(WAKG.subGroupOf, group))
     return frozenset(str(kg.value(g, SKOS.notation)) for g in with_subgroups if kg.value(g, SKOS.notation))
+
+
+def _rule_terms() -> frozenset[str]:
+    """Classes and individuals of the ontology that the rules name: all they can tell inputs apart by."""
+    from .namespaces import WAKG as ns
+
+    text = (shapes_dir() / setwise.RULES_FILE).read_text(encoding="utf-8")
+    return frozenset(str(ns[t]) for t in TERM_REFERENCE.findall(text))
+
+
+def _profiles(values: dict, describe) -> dict:
+    """Number the distinct descriptions; values with equal descriptions share a number."""
+    seen: dict = {}
+    return {value: seen.setdefault(describe(value), len(seen)) for value in sorted(values, key=str)}
 
 
 def _change_points(kg: Graph) -> list[dt.date]:
@@ -101,7 +122,8 @@ def _types(kg: Graph) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[st
     for record in probes:
         item, user = URIRef(f"{record.iri}/item"), URIRef(f"{record.iri}/end-user")
         items[record.eccn] = frozenset(str(o) for o in inferred.objects(item, RDF.type))
-        people[record.end_user] = frozenset(str(o) for o in inferred.objects(user, RDF.type))
+        asserted = {str(o) for o in data.objects(user, RDF.type)}
+        people[record.end_user] = frozenset(asserted | {str(o) for o in inferred.objects(user, RDF.type)})
     return items, people
 
 
@@ -133,7 +155,26 @@ def compile_tables(kg: Graph) -> Compiled:
                              if str(e).startswith(str(ECCN)) and kg.value(e, WAKG.validFrom).toPython() <= day)
         regimes.append(regime_ids.setdefault((texts, in_force), len(regime_ids)))
     items, people = _types(kg)
-    return Compiled(points, destination_profiles, regimes, items, people, groups, columns)
+    terms = _rule_terms()
+    from .exports_input import END_USES, TRANSACTIONS
+
+    def item_profile(eccn: str):
+        entry = ECCN[eccn]
+        return (items[eccn] & terms, frozenset(str(t) for t in kg.objects(entry, RDF.type)) & terms,
+                frozenset(str(kg.value(c, SKOS.notation)) for c in kg.objects(entry, WAKG.chartColumn)),
+                kg.value(entry, WAKG.validFrom))
+
+    def transaction_profile(kind: str):
+        classes = {str(c) for c in kg.transitive_objects(TRANSACTIONS[kind], URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"))}
+        return frozenset(classes & terms)
+
+    compiled = Compiled(points, destination_profiles, regimes, items, people, groups, columns)
+    compiled.item_profiles = _profiles(items, item_profile)
+    compiled.user_profiles = _profiles(people, lambda u: people[u] & terms)
+    compiled.owner_profiles = {None: -1, **_profiles(people, lambda u: people[u] & terms)}
+    compiled.transaction_profiles = _profiles(TRANSACTIONS, transaction_profile)
+    compiled.use_profiles = _profiles(END_USES, lambda u: str(END_USES[u]) if str(END_USES[u]) in terms else None)
+    return compiled
 
 
 def _tables_key() -> str:
@@ -155,17 +196,19 @@ Key = tuple
 
 
 def key_of(record: ExportRecord, tables: Compiled) -> Key:
-    """Everything the rules can read of an export (the incident-system owner only matters with artifacts)."""
+    """Everything the rules can read of an export, as profiles: what the rules can tell apart of each
+    field is the set of ontology terms they name that the field's value belongs to (the incident-system
+    owner only matters with digital artifacts)."""
     bucket = tables.bucket(record.date)
     return (
-        record.eccn,
+        tables.item_profiles[record.eccn],
         tables.destination_profiles[(bucket, record.destination)],
         tables.regimes[bucket],
-        record.end_user,
-        record.end_use,
-        record.transaction,
+        tables.user_profiles[record.end_user],
+        tables.use_profiles[record.end_use],
+        tables.transaction_profiles[record.transaction],
         record.digital_artifacts,
-        record.incident_system_owner if record.digital_artifacts else None,
+        tables.owner_profiles[record.incident_system_owner if record.digital_artifacts else None],
         record.knows_unauthorized_use,
     )
 
@@ -175,6 +218,10 @@ class Decision:
     verdict: str
     license_exception: str | None
     deciding_provisions: tuple[str, ...]
+    provisions_text: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "provisions_text", "; ".join(self.deciding_provisions))
 
 
 DECISIONS_QUERY = """
@@ -192,9 +239,9 @@ class DecisionTable:
     """Decisions by key, filled in batches by the set-at-a-time rules."""
 
     tables: Compiled
-    reference: bytes = field(repr=False, default=b"")
     decisions: dict[Key, Decision] = field(default_factory=dict)
     evaluated: int = 0
+    stored: int = 0
 
     def decide(self, records: list[ExportRecord]) -> list[Decision]:
         keys = [key_of(r, self.tables) for r in records]
@@ -202,9 +249,13 @@ class DecisionTable:
         for key, record in zip(keys, records):
             if key not in self.decisions and key not in missing:
                 missing[key] = record
-        if missing:
-            self._evaluate(missing)
+        self.add(missing)
         return [self.decisions[k] for k in keys]
+
+    def add(self, representatives: dict[Key, ExportRecord]) -> None:
+        """Decide the given keys with the rules, one representative export each."""
+        if representatives:
+            self._evaluate(representatives)
 
     def _evaluate(self, representatives: dict[Key, ExportRecord]) -> None:
         from dataclasses import replace
@@ -222,7 +273,7 @@ class DecisionTable:
                 for cls in self.tables.user_types[record.incident_system_owner]:
                     asserted.add((URIRef(f"{record.iri}/incident-system-owner"), RDF.type, URIRef(cls)))
         store = ox.Store()
-        store.bulk_load(self.reference, format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(_reference_ntriples(), format=ox.RdfFormat.N_TRIPLES)
         store.bulk_load(asserted.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
         setwise.apply(store)
         found: dict[str, dict] = {}
@@ -248,8 +299,31 @@ def _reference_ntriples() -> bytes:
     return reference_graph().serialize(format="nt", encoding="utf-8")
 
 
+def _decisions_name() -> str:
+    return f"fast-decisions-{_tables_key()}.pickle"
+
+
 def new_table() -> DecisionTable:
-    return DecisionTable(compiled(), _reference_ntriples())
+    """A decision table primed with the decisions earlier runs stored for this ontology and these rules."""
+    table = DecisionTable(compiled())
+    path = cache_dir() / ontology_key() / _decisions_name()
+    try:
+        table.decisions = pickle.loads(path.read_bytes())
+    except (FileNotFoundError, pickle.UnpicklingError, EOFError):
+        pass
+    table.stored = len(table.decisions)
+    return table
+
+
+def save_table(table: DecisionTable) -> None:
+    """Keep new decisions for later runs (the cache key changes with the ontology and the rules)."""
+    if len(table.decisions) == table.stored:
+        return
+    try:
+        with atomic_writer(cache_dir() / ontology_key() / _decisions_name(), "wb") as handle:
+            pickle.dump(table.decisions, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        pass
 
 
 def determinations(records: list[ExportRecord], table: DecisionTable | None = None) -> list[Determination]:

@@ -1,0 +1,92 @@
+"""Benchmark `wakg check` end to end (CSV in -> determinations CSV out), as a table and as JSON.
+
+    python bench/run.py                      # 1k, 10k, 100k, 1M rows; reference engine at 1k only
+    python bench/run.py --sizes 1000,10000 --reference-max 1000 --json bench/results.json
+
+Each run is a fresh process (`python -m wassenaar_kg check ... -o out.csv --quiet`), so wall time includes
+start-up and peak memory is the child's max RSS. The fast engine runs twice per size: "cold" with an empty
+decision cache (every distinct situation decided by the SHACL rules) and "warm" with the decisions kept
+from the cold run. Also measured: a one-row check from a cold process (reference engine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_check(path: Path, engine: str, cache: Path) -> dict:
+    out = path.with_suffix(f".{engine}.out.csv")
+    env = {**os.environ, "WAKG_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "wassenaar_kg", "check", str(path), "--engine", engine,
+                              "--format", "csv", "-o", str(out), "--quiet"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"wakg check failed ({code}): {child.stderr.read().decode()[-2000:]}")
+    rows = sum(1 for _ in out.open()) - 1
+    return {"wall_s": round(wall, 3), "rows_per_s": round(rows / wall), "peak_mib": round(usage.ru_maxrss / 1024, 1),
+            "rows": rows}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--reference-max", type=int, default=1000, help="largest size for the reference engine")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="wakg-bench-"))
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": []}
+    try:
+        warm_cache = work / "cache"
+        shutil.copytree(ROOT / ".cache" / "wakg", warm_cache, dirs_exist_ok=True) if (ROOT / ".cache" / "wakg").exists() else None
+        for size in (int(s) for s in args.sizes.split(",")):
+            path = generate(work / f"orders-{size}.csv", size, args.seed)
+            cold = work / f"cold-{size}"
+            shutil.copytree(warm_cache, cold, dirs_exist_ok=True) if warm_cache.exists() else cold.mkdir()
+            for item in cold.glob("*/fast-decisions-*"):
+                item.unlink()
+            entry = {"rows": size, "fast_cold": run_check(path, "fast", cold), "fast_warm": run_check(path, "fast", cold)}
+            if size <= args.reference_max:
+                entry["reference"] = run_check(path, "reference", cold)
+                entry["speedup_warm"] = round(entry["reference"]["wall_s"] / entry["fast_warm"]["wall_s"], 1)
+            results["runs"].append(entry)
+            print(_row(entry), flush=True)
+        one = generate(work / "one.csv", 1, args.seed)
+        results["single_export_reference"] = run_check(one, "reference", warm_cache if warm_cache.exists() else work)
+        print(f"single export, cold process, reference engine: {results['single_export_reference']['wall_s']} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def _row(entry: dict) -> str:
+    def fmt(run):
+        return f"{run['wall_s']:>8.2f} s {run['rows_per_s']:>9,} rows/s {run['peak_mib']:>7.0f} MiB"
+
+    line = f"{entry['rows']:>9,} rows | fast cold {fmt(entry['fast_cold'])} | fast warm {fmt(entry['fast_warm'])}"
+    if "reference" in entry:
+        line += f" | reference {fmt(entry['reference'])} | speed-up {entry['speedup_warm']}x"
+    return line
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
