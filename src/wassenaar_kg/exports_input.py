@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .errors import InputError
+from .tables import open_csv
 from .namespaces import BASE, COUNTRY, ECCN, WAKG
 
 EXPORT = BASE + "id/export/"
@@ -206,11 +207,7 @@ def iter_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> Iterator[E
     columns are an error. Duplicate ids are caught through an 8-byte hash per id (the one structure that
     grows with the file)."""
     name = str(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror}") from None
-    with handle:
+    with open_csv(path) as handle:
         reader = csv.DictReader(handle)
         header = check_header(name, reader.fieldnames or [])
         reader.fieldnames = header
@@ -220,13 +217,13 @@ def iter_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> Iterator[E
                 raise InputError(name, "more cells than columns", reader.line_num)
             record = check_values(row, vocab, name, reader.line_num, default_date)
             digest = hash(record.id)
-            if digest in seen and _same_id_on(path, seen[digest], record.id):
+            if digest in seen and same_id_on(path, seen[digest], record.id):
                 raise _error(name, reader.line_num, "id", f"duplicate id '{record.id}' (first on line {seen[digest]})")
             seen.setdefault(digest, reader.line_num)
             yield record
 
 
-def _same_id_on(path: Path, line: int, export_id: str) -> bool:
+def same_id_on(path: Path, line: int, export_id: str) -> bool:
     """Confirm a hash collision is a real duplicate by re-reading the earlier line (rare)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)

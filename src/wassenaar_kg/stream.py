@@ -21,8 +21,9 @@ from typing import IO, Iterable
 from . import fast_engine
 from .determination import Determination
 from .errors import InputError
-from .exports_input import ExportRecord, Vocabulary, check_header, check_values
+from .exports_input import ExportRecord, Vocabulary, check_header, check_values, same_id_on
 from .report import CSV_FIELDS, csv_row
+from .tables import open_csv
 
 CHUNK = 20_000
 
@@ -157,11 +158,7 @@ class _RowKeys:
 
 def _rows(path: Path):
     name = str(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror}") from None
-    with handle:
+    with open_csv(path) as handle:
         reader = csv.reader(handle)
         header = check_header(name, next(reader, []))
         yield header
@@ -188,9 +185,9 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handl
             missing = {}
             for (line, row), (export_id, key, _day, _license, record, _line) in zip(batch, decided):
                 digest = hash(export_id)
-                if digest in seen:
+                if digest in seen and same_id_on(path, seen[digest], export_id):
                     raise InputError(str(path), f"duplicate id '{export_id}' (first on line {seen[digest]})", line, "id")
-                seen[digest] = line
+                seen.setdefault(digest, line)
                 if key not in table.decisions and key not in missing:
                     missing[key] = record or check_values(dict(zip(keys.header, row)), vocab, str(path), line, default_date)
             if missing:

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .errors import InputError
 
@@ -61,14 +62,18 @@ class Row:
         return [part.strip() for part in self.values.get(field, "").split(";") if part.strip()]
 
 
+def open_csv(path: Path) -> IO[str]:
+    """Open a CSV for reading (a byte-order mark is skipped); a missing or unreadable file is an InputError."""
+    try:
+        return Path(path).open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror}") from None
+
+
 def read_table(path: Path, columns: tuple[str, ...]) -> list[Row]:
     """Read a CSV whose header is exactly `columns` (order free); reject unknown and missing columns."""
     name = str(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror}") from None
-    with handle:
+    with open_csv(path) as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
         missing = [c for c in columns if c not in header]
