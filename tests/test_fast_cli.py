@@ -93,3 +93,11 @@ def test_fast_engine_duplicate_id(book, tmp_path):
 def test_fast_engine_refuses_formats_it_cannot_stream(book):
     run = wakg("check", book, "--engine", "fast", "--format", "text")
     assert run.returncode == 2 and "streams csv or jsonl" in run.stderr
+
+
+def test_python_api_fast_engine_matches_reference():
+    fast = check(EXAMPLES, engine="fast")
+    reference = check(EXAMPLES)
+    assert fast.engine == "fast" and fast.exit_code == reference.exit_code == 1
+    assert [(d.id, d.verdict, d.license_exception, d.deciding_provisions) for d in fast.determinations] == \
+           [(d.id, d.verdict, d.license_exception, d.deciding_provisions) for d in reference.determinations]

@@ -25,7 +25,7 @@ from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
 from .graph import load_graph, ontology_files, shapes_dir
 from .namespaces import BASE, ONTOLOGY_IRI, WAKG, bind_prefixes
 
-ENGINES = ("reference",)
+ENGINES = ("reference", "fast")
 ASSERTED_GRAPH = URIRef(BASE + "graph/asserted")
 INFERRED_GRAPH = URIRef(BASE + "graph/inferred")
 
@@ -140,13 +140,23 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     """Decide every export in `source` (a CSV/Turtle/JSON-LD path, dicts, or ExportRecords).
 
     Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
-    that give none.
+    that give none. `engine="fast"` gives the same verdicts, exceptions and deciding provisions without
+    explanations or RDF output (see fast_engine).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
     kg = kg if kg is not None else reference_graph()
     started = run_timestamp(source)
     records = _records(source, as_of or dt.date.today())
+    if engine == "fast":
+        from . import fast_engine
+
+        table = fast_engine.new_table()
+        decided = fast_engine.determinations(records, table)
+        fast_engine.save_table(table)
+        lacking = [d.id for d in decided if d.needs_license]
+        report = "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in lacking)
+        return CheckResult(decided, Graph(), Graph(), "fast", report, not lacking)
     from . import reference_engine
 
     run = reference_engine.run(records, kg)
