@@ -19,7 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .errors import InputError
-from .tables import open_csv
+from .tables import check_columns, open_csv
 from .namespaces import BASE, COUNTRY, ECCN, WAKG
 
 EXPORT = BASE + "id/export/"
@@ -191,15 +191,8 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
 
 
 def check_header(name: str, fieldnames: list[str]) -> list[str]:
-    """The CSV header, stripped; unknown or missing required columns are an error on line 1."""
-    header = [h.strip() for h in fieldnames]
-    unknown = [h for h in header if h not in CSV_COLUMNS]
-    missing = [h for h in REQUIRED_COLUMNS if h not in header]
-    if unknown:
-        raise InputError(name, f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(CSV_COLUMNS)}", 1)
-    if missing:
-        raise InputError(name, f"missing required column(s): {', '.join(missing)}", 1)
-    return header
+    """The analysts' CSV header: the first four columns are required, unknown columns are an error."""
+    return check_columns(name, fieldnames, CSV_COLUMNS, REQUIRED_COLUMNS)
 
 
 def iter_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> Iterator[ExportRecord]:

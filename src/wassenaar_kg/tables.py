@@ -70,18 +70,24 @@ def open_csv(path: Path) -> IO[str]:
         raise InputError(str(path), f"cannot read: {exc.strerror}") from None
 
 
+def check_columns(name: str, fieldnames: list[str], allowed: tuple[str, ...], required: tuple[str, ...]) -> list[str]:
+    """The header, stripped; an unknown or a missing required column is an error on line 1."""
+    header = [h.strip() for h in fieldnames]
+    unknown = [h for h in header if h not in allowed]
+    missing = [h for h in required if h not in header]
+    if unknown:
+        raise InputError(name, f"unknown column(s): {', '.join(unknown)}; allowed: {', '.join(allowed)}", 1)
+    if missing:
+        raise InputError(name, f"missing required column(s): {', '.join(missing)}", 1)
+    return header
+
+
 def read_table(path: Path, columns: tuple[str, ...]) -> list[Row]:
     """Read a CSV whose header is exactly `columns` (order free); reject unknown and missing columns."""
     name = str(path)
     with open_csv(path) as handle:
         reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in columns if c not in header]
-        unknown = [c for c in header if c not in columns]
-        if missing:
-            raise InputError(name, f"missing column(s): {', '.join(missing)}", 1)
-        if unknown:
-            raise InputError(name, f"unknown column(s): {', '.join(unknown)}", 1)
+        reader.fieldnames = check_columns(name, reader.fieldnames or [], columns, columns)
         rows = []
         for record in reader:
             if None in record:
