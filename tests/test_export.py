@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, URIRef
-from rdflib.namespace import PROV, RDF
+from rdflib.namespace import PROV
 
 from wassenaar_kg import reasoned
 from wassenaar_kg.api import ASSERTED_GRAPH, INFERRED_GRAPH

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import owlrl
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from wassenaar_kg.graph import load_graph, ontology_dir

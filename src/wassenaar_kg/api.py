@@ -23,7 +23,7 @@ from . import __version__
 from .determination import Determination
 from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
 from .graph import load_graph, ontology_files, shapes_dir
-from .namespaces import BASE, ONTOLOGY_IRI, WAKG, bind_prefixes
+from .namespaces import BASE, ONTOLOGY_IRI, bind_prefixes
 
 ENGINES = ("reference", "fast")
 ASSERTED_GRAPH = URIRef(BASE + "graph/asserted")

@@ -69,9 +69,6 @@ class Comparison:
     similarity: dict[tuple[str, str], float] = field(default_factory=dict)
     clusters: list[list[str]] = field(default_factory=list)
 
-    def lag_table(self) -> list[tuple[str, str, int | None]]:
-        return [(j, e, self.cells[(j, e)].lag_days) for j in self.jurisdictions for e in self.entries]
-
 
 def _num(graph: Graph, node, prop) -> float | None:
     value = graph.value(node, prop)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
@@ -322,7 +322,3 @@ def records_to_graph(records: list[ExportRecord]) -> Graph:
         if record.license:
             graph.add((node, WAKG.licenseNumber, Literal(record.license)))
     return graph
-
-
-def with_date(records: list[ExportRecord], day: dt.date) -> list[ExportRecord]:
-    return [replace(r, date=day) for r in records]

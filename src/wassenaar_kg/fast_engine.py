@@ -33,13 +33,13 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from . import oxi, setwise, temporal
+from . import setwise, temporal
 from .atomic import atomic_writer
 from .cache import cache_dir, cached_bytes, ontology_key
 from .determination import VERDICTS, Determination
 from .exports_input import END_USER_CLASSES, ExportRecord, records_to_graph
 from .graph import shapes_dir
-from .namespaces import COUNTRY, ECCN, GROUP, LE, WAKG
+from .namespaces import ECCN, GROUP, WAKG
 
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
 TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")

@@ -62,7 +62,7 @@ def _chunks(records: Iterable[ExportRecord], size: int):
         yield chunk
 
 
-def _progress(total_bytes: int, enabled: bool):
+def _progress(enabled: bool):
     if not enabled:
         return nullcontext(None)
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -178,7 +178,7 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handl
     if writer:
         writer.writerow(CSV_FIELDS)
     show = not quiet and sys.stderr.isatty()
-    with _progress(path.stat().st_size, show) as progress:
+    with _progress(show) as progress:
         task = progress.add_task("check", total=None, rows=0) if progress else None
         for batch in _chunks(rows, chunk):
             decided = [keys.key(row, line) + (line,) for line, row in batch]

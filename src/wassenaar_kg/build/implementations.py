@@ -6,7 +6,6 @@ precision. Every record and instrument cites its sources and carries a confidenc
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -145,8 +144,3 @@ def build_implementations(tables: Path, sources: SourceRegistry) -> Graph:
         _dated(graph, node, row, "valid_from", "valid_from_precision")
         _cite(graph, node, row, sources)
     return graph
-
-
-def plenary_date() -> dt.date:
-    """The Wassenaar plenary that agreed the 2013 entries ended on 4 December 2013."""
-    return dt.date(2013, 12, 4)
