@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import PROV, RDF
 
 from wassenaar_kg import check
@@ -147,6 +147,27 @@ def test_trig_keeps_asserted_and_inferred_apart(capsys):
     assert {"https://w3id.org/wassenaar-kg/graph/asserted", "https://w3id.org/wassenaar-kg/graph/inferred"} <= names
     asserted = ds.graph(URIRef("https://w3id.org/wassenaar-kg/graph/asserted"))
     assert not list(asserted.triples((None, URIRef("https://w3id.org/wassenaar-kg/ontology#verdict"), None)))
+
+
+def test_trig_is_the_same_bytes_on_every_run():
+    """Two processes with different hash seeds (rdflib's own TriG writer orders graphs by hash)."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = [subprocess.run([sys.executable, "-m", "wassenaar_kg", "check", str(EXAMPLES), "--format", "trig"],
+                              capture_output=True, text=True,
+                              env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000", "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")]
+    assert outputs[0] and outputs[0] == outputs[1]
+
+
+def test_inferred_graph_holds_no_reference_facts(capsys):
+    """Only what the run derived: no triple of the knowledge graph (blank-node restrictions included)."""
+    main(["check", str(EXAMPLES), "--format", "ttl"])
+    inferred = Graph().parse(data=capsys.readouterr().out, format="turtle")
+    assert not list(inferred.triples((None, URIRef("http://www.w3.org/2002/07/owl#onProperty"), None)))
+    assert all(not isinstance(s, BNode) for s in inferred.subjects())
 
 
 def test_turtle_input_round_trip(tmp_path, capsys):

@@ -37,7 +37,7 @@ def decided(kg):
                      vocab, "scenario", None, dt.date(2026, 7, 23))
         for p in CASES
     ]
-    run = reference_engine.run(records, kg)
+    run = reference_engine.run(records)
     return {d.id: d for d in run.determinations}
 
 

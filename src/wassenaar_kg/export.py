@@ -16,6 +16,7 @@ from rdflib import Dataset, Graph, URIRef
 from .atomic import atomic_writer
 from .errors import InputError
 from .namespaces import PREFIXES
+from .rdf_text import trig, turtle
 from .reasoned import Reasoned
 from .report import CSV_FIELDS, csv_row
 
@@ -32,17 +33,6 @@ def _sorted_lines(graph: Graph, fmt: str, name: URIRef | None) -> list[str]:
     else:
         text = graph.serialize(format="nt", encoding="utf-8").decode()
     return sorted({line for line in text.splitlines() if line.strip()})
-
-
-def _turtle_body(graph: Graph) -> str:
-    from .namespaces import bind_prefixes
-
-    text = bind_prefixes(graph).serialize(format="longturtle")
-    return "\n".join(line for line in text.splitlines() if not line.startswith("PREFIX ")).strip()
-
-
-def _prefix_block() -> str:
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items())) + "\n"
 
 
 def _normalised(value, key: str | None = None):
@@ -89,11 +79,9 @@ def write_export(reasoned: Reasoned, selection: str, fmt: str, handle: IO[str]) 
         for graph in graphs.values():
             for triple in graph:
                 union.add(triple)
-        handle.write(_prefix_block() + _turtle_body(union) + "\n")
+        handle.write(turtle(union))
     elif fmt == "trig":
-        handle.write(_prefix_block())
-        for name, graph in graphs.items():
-            handle.write(f"<{name}> {{\n{_turtle_body(graph)}\n}}\n\n")
+        handle.write(trig(graphs))
     elif fmt == "jsonld":
         handle.write(_jsonld(graphs))
     else:

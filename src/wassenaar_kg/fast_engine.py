@@ -260,6 +260,8 @@ class DecisionTable:
     def _evaluate(self, representatives: dict[Key, ExportRecord]) -> None:
         from dataclasses import replace
 
+        from .api import reference_ntriples
+
         reps = [replace(record, id=f"k{self.evaluated + n}", license=None)
                 for n, record in enumerate(representatives.values())]
         self.evaluated += len(reps)
@@ -273,7 +275,7 @@ class DecisionTable:
                 for cls in self.tables.user_types[record.incident_system_owner]:
                     asserted.add((URIRef(f"{record.iri}/incident-system-owner"), RDF.type, URIRef(cls)))
         store = ox.Store()
-        store.bulk_load(_reference_ntriples(), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(reference_ntriples(), format=ox.RdfFormat.N_TRIPLES)
         store.bulk_load(asserted.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
         setwise.apply(store)
         found: dict[str, dict] = {}
@@ -290,13 +292,6 @@ class DecisionTable:
             else:
                 decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])))
             self.decisions[key] = decision
-
-
-@lru_cache(maxsize=1)
-def _reference_ntriples() -> bytes:
-    from .api import reference_graph
-
-    return reference_graph().serialize(format="nt", encoding="utf-8")
 
 
 def _decisions_name() -> str:

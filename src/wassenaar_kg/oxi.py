@@ -37,6 +37,10 @@ def to_rdflib(term) -> Node:
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
+def to_rdflib_triple(quad: ox.Quad) -> tuple[Node, Node, Node]:
+    return to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
+
+
 def triples(store: ox.Store) -> Iterable[tuple[Node, Node, Node]]:
     for quad in store.quads_for_pattern(None, None, None, None):
         yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)

@@ -102,7 +102,12 @@ def render(result: CheckResult, fmt: str) -> str:
     if fmt == "csv":
         return render_csv(result)
     if fmt == "ttl":
-        return result.inferred.serialize(format="longturtle")
+        from .rdf_text import turtle
+
+        return turtle(result.inferred)
     if fmt == "trig":
-        return result.dataset().serialize(format="trig")
+        from .api import ASSERTED_GRAPH, INFERRED_GRAPH
+        from .rdf_text import trig
+
+        return trig({ASSERTED_GRAPH: result.asserted, INFERRED_GRAPH: result.inferred})
     raise ValueError(f"unknown format {fmt}")
