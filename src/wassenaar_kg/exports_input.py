@@ -295,30 +295,35 @@ def read_exports(path: Path, vocab: Vocabulary, default_date: dt.date) -> list[E
     raise InputError(str(path), "unsupported input format (use .csv, .ttl or .jsonld)")
 
 
+def record_triples(record: ExportRecord):
+    """The asserted triples of one export: a wakg:Transaction individual with item and end-user individuals."""
+    node = record.iri
+    item, user = URIRef(f"{node}/item"), URIRef(f"{node}/end-user")
+    yield node, RDF.type, TRANSACTIONS[record.transaction]
+    yield node, RDFS.label, Literal(record.id)
+    yield node, WAKG.item, item
+    yield item, RDF.type, WAKG.Item
+    yield item, WAKG.classifiedAs, ECCN[record.eccn]
+    yield node, WAKG.destination, COUNTRY[record.destination]
+    yield node, WAKG.endUser, user
+    yield user, RDF.type, END_USER_CLASSES[record.end_user]
+    yield user, WAKG.assertedEndUserType, END_USER_CLASSES[record.end_user]
+    yield node, WAKG.endUse, END_USES[record.end_use]
+    yield node, WAKG.involvesDigitalArtifacts, Literal(record.digital_artifacts)
+    yield node, WAKG.knowsUnauthorizedUse, Literal(record.knows_unauthorized_use)
+    yield node, WAKG.transactionDate, Literal(record.date, datatype=XSD.date)
+    if record.incident_system_owner:
+        owner = URIRef(f"{node}/incident-system-owner")
+        yield node, WAKG.incidentSystemOwner, owner
+        yield owner, RDF.type, END_USER_CLASSES[record.incident_system_owner]
+    if record.license:
+        yield node, WAKG.licenseNumber, Literal(record.license)
+
+
 def records_to_graph(records: list[ExportRecord]) -> Graph:
-    """The asserted data: one wakg:Transaction individual per record, with item and end-user individuals."""
+    """The asserted data of many exports as one graph."""
     graph = Graph()
     for record in records:
-        node = record.iri
-        graph.add((node, RDF.type, TRANSACTIONS[record.transaction]))
-        graph.add((node, RDFS.label, Literal(record.id)))
-        item = URIRef(f"{node}/item")
-        graph.add((node, WAKG.item, item))
-        graph.add((item, RDF.type, WAKG.Item))
-        graph.add((item, WAKG.classifiedAs, ECCN[record.eccn]))
-        graph.add((node, WAKG.destination, COUNTRY[record.destination]))
-        user = URIRef(f"{node}/end-user")
-        graph.add((node, WAKG.endUser, user))
-        graph.add((user, RDF.type, END_USER_CLASSES[record.end_user]))
-        graph.add((user, WAKG.assertedEndUserType, END_USER_CLASSES[record.end_user]))
-        graph.add((node, WAKG.endUse, END_USES[record.end_use]))
-        graph.add((node, WAKG.involvesDigitalArtifacts, Literal(record.digital_artifacts)))
-        graph.add((node, WAKG.knowsUnauthorizedUse, Literal(record.knows_unauthorized_use)))
-        graph.add((node, WAKG.transactionDate, Literal(record.date, datatype=XSD.date)))
-        if record.incident_system_owner:
-            owner = URIRef(f"{node}/incident-system-owner")
-            graph.add((node, WAKG.incidentSystemOwner, owner))
-            graph.add((owner, RDF.type, END_USER_CLASSES[record.incident_system_owner]))
-        if record.license:
-            graph.add((node, WAKG.licenseNumber, Literal(record.license)))
+        for triple in record_triples(record):
+            graph.add(triple)
     return graph

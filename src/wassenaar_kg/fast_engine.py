@@ -33,11 +33,11 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from . import setwise, temporal
+from . import oxi, setwise, temporal
 from .atomic import atomic_writer
 from .cache import cache_dir, cached_bytes, ontology_key
 from .determination import VERDICTS, Determination
-from .exports_input import END_USER_CLASSES, ExportRecord, records_to_graph
+from .exports_input import END_USER_CLASSES, ExportRecord, EXPORT, record_triples, records_to_graph
 from .graph import shapes_dir
 from .namespaces import ECCN, GROUP, WAKG
 
@@ -260,31 +260,10 @@ class DecisionTable:
     def _evaluate(self, representatives: dict[Key, ExportRecord]) -> None:
         from dataclasses import replace
 
-        from .api import reference_ntriples
-
         reps = [replace(record, id=f"k{self.evaluated + n}", license=None)
                 for n, record in enumerate(representatives.values())]
         self.evaluated += len(reps)
-        asserted = records_to_graph(reps)
-        for record in reps:
-            for cls in self.tables.item_types[record.eccn]:
-                asserted.add((URIRef(f"{record.iri}/item"), RDF.type, URIRef(cls)))
-            for cls in self.tables.user_types[record.end_user]:
-                asserted.add((URIRef(f"{record.iri}/end-user"), RDF.type, URIRef(cls)))
-            if record.incident_system_owner:
-                for cls in self.tables.user_types[record.incident_system_owner]:
-                    asserted.add((URIRef(f"{record.iri}/incident-system-owner"), RDF.type, URIRef(cls)))
-        store = ox.Store()
-        store.bulk_load(reference_ntriples(), format=ox.RdfFormat.N_TRIPLES)
-        store.bulk_load(asserted.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-        setwise.apply(store)
-        found: dict[str, dict] = {}
-        for row in store.query(DECISIONS_QUERY):
-            slot = found.setdefault(row["this"].value, {"verdict": row["verdict"].value, "exception": None, "citations": set()})
-            if row["exception"] is not None:
-                slot["exception"] = row["exception"].value
-            if row["citation"] is not None:
-                slot["citations"].add(row["citation"].value)
+        found = _runner().decide(reps, self.tables)
         for key, record in zip(representatives, reps):
             slot = found.get(str(record.iri))
             if slot is None:
@@ -292,6 +271,58 @@ class DecisionTable:
             else:
                 decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])))
             self.decisions[key] = decision
+
+
+DROP_EXPORTS = f"""
+DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{EXPORT}")) }}"""
+
+
+class RuleRunner:
+    """An Oxigraph store holding the knowledge graph, reused batch after batch: each batch of
+    representative exports is added with its OWL types, decided by the set-at-a-time rules, read, and
+    removed again (every triple the rules add is about an export or one of its findings)."""
+
+    def __init__(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
+        from .api import reference_ntriples
+
+        self.store = ox.Store()
+        self.store.bulk_load(reference_ntriples(), format=ox.RdfFormat.N_TRIPLES)
+        self.size = len(self.store)
+
+    def decide(self, reps: list[ExportRecord], tables: Compiled) -> dict[str, dict]:
+        quads = []
+        for record in reps:
+            quads.extend(oxi.to_ox_quad(t) for t in record_triples(record))
+            node = record.iri
+            typed = [(f"{node}/item", tables.item_types[record.eccn]), (f"{node}/end-user", tables.user_types[record.end_user])]
+            if record.incident_system_owner:
+                typed.append((f"{node}/incident-system-owner", tables.user_types[record.incident_system_owner]))
+            for subject, classes in typed:
+                quads.extend(ox.Quad(ox.NamedNode(subject), RDF_TYPE, ox.NamedNode(c)) for c in sorted(classes))
+        self.store.extend(quads)
+        setwise.apply(self.store)
+        found: dict[str, dict] = {}
+        for row in self.store.query(DECISIONS_QUERY):
+            slot = found.setdefault(row["this"].value, {"verdict": row["verdict"].value, "exception": None, "citations": set()})
+            if row["exception"] is not None:
+                slot["exception"] = row["exception"].value
+            if row["citation"] is not None:
+                slot["citations"].add(row["citation"].value)
+        self.store.update(DROP_EXPORTS)
+        if len(self.store) != self.size:  # a rule wrote outside the exports: start from a clean store
+            self._load()
+        return found
+
+
+RDF_TYPE = ox.NamedNode(str(RDF.type))
+
+
+@lru_cache(maxsize=1)
+def _runner() -> RuleRunner:
+    return RuleRunner()
 
 
 def _decisions_name() -> str:

@@ -25,6 +25,24 @@ def store_from(*graphs: Graph) -> ox.Store:
     return store
 
 
+def to_ox(term: Node):
+    """The Oxigraph term for an rdflib term (named nodes, blank nodes, literals)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
+    return ox.Literal(str(term))
+
+
+def to_ox_quad(triple: tuple[Node, Node, Node]) -> ox.Quad:
+    s, p, o = triple
+    return ox.Quad(to_ox(s), to_ox(p), to_ox(o))
+
+
 def to_rdflib(term) -> Node:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
