@@ -100,3 +100,120 @@ def test_python_api_fast_engine_matches_reference():
     assert fast.engine == "fast" and fast.exit_code == reference.exit_code == 1
     assert [(d.id, d.verdict, d.license_exception, d.deciding_provisions) for d in fast.determinations] == \
            [(d.id, d.verdict, d.license_exception, d.deciding_provisions) for d in reference.determinations]
+
+
+# ------------------------------------------------------------------ the vectorised reader: CSV dialect and errors
+
+HEADER = "id,eccn,destination,end_user,date\n"
+
+
+def fast_rows(path: Path, *extra) -> subprocess.CompletedProcess:
+    return wakg("check", path, "--engine", "fast", "--format", "csv", "--quiet", *extra)
+
+
+def test_bom_crlf_quotes_and_missing_optional_columns(tmp_path):
+    """A spreadsheet export: BOM, CRLF, a quoted id with a comma, padded cells, optional columns absent."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("\ufeff" + HEADER + '"A,1",4D004, China ,bank_or_financial,2024-05-01\r\n'
+                      "B2,5A001.j,DE,government,\r\n").replace("\n", "\r\n").replace("\r\r", "\r").encode())
+    run = fast_rows(path, "--as-of", "2026-07-23")
+    rows = list(csv.DictReader(run.stdout.splitlines()))
+    assert run.returncode == 0, run.stderr
+    assert [(r["id"], r["law_as_of"]) for r in rows] == [("A,1", "2024-05-01"), ("B2", "2026-07-23")]
+    reference = check(path, as_of=__import__("datetime").date(2026, 7, 23)).determinations
+    assert [(r["verdict"], r["license_exception"], r["deciding_provisions"]) for r in rows] == \
+           [(d.verdict, d.license_exception or "", "; ".join(d.deciding_provisions)) for d in reference]
+    assert rows[0]["verdict"] == "license_exception"  # China read from ' China ', a bank: ACE (c)(1)(iii)(A)
+
+
+def test_more_cells_than_columns_names_the_line(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text(HEADER + "a,4D004,DE,government,2024-05-01\nb,4D004,DE,government,2024-05-01,extra\n")
+    run = fast_rows(path)
+    assert run.returncode == 2 and "line 3: more cells than columns" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "a,4D004,Côte d'Ivoire,government,2024-05-01\n").encode("latin-1"))
+    run = fast_rows(path)
+    assert run.returncode == 2 and "not UTF-8" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_first_bad_row_in_file_order_is_reported(tmp_path):
+    """Two bad values in different columns: the earlier row is named, as the row-by-row reader would."""
+    path = tmp_path / "two-bad.csv"
+    path.write_text(HEADER + "a,4D004,DE,government,2024-05-01\nb,4D004,DE,spy,2024-05-01\nc,9Z999,DE,government,2024-05-01\n")
+    run = fast_rows(path)
+    assert run.returncode == 2 and "line 3, field 'end_user'" in run.stderr
+
+
+def _stream(path: Path, monkeypatch, block: int):
+    """check_csv_stream with a tiny read block, so a few rows span several batches."""
+    import datetime as dt
+    import io
+
+    from wassenaar_kg import stream
+    from wassenaar_kg.api import vocabulary
+
+    monkeypatch.setattr(stream, "BLOCK", block)
+    out = io.StringIO()
+    summary = stream.check_csv_stream(path, vocabulary(), dt.date(2026, 7, 23), out, "csv", quiet=True)
+    return summary, list(csv.DictReader(io.StringIO(out.getvalue())))
+
+
+def test_duplicate_across_batches(tmp_path, monkeypatch):
+    from wassenaar_kg.errors import InputError
+
+    path = tmp_path / "dup.csv"
+    path.write_text(HEADER + "".join(f"r{i},4D004,DE,government,2024-05-01\n" for i in range(7)) +
+                    "r2,4D004,FR,government,2024-05-01\n")
+    with pytest.raises(InputError) as caught:
+        _stream(path, monkeypatch, 64)
+    assert caught.value.line == 9 and "first on line 4" in caught.value.message
+
+
+def test_quoted_newlines_across_block_edges(tmp_path, monkeypatch):
+    """Cells spanning lines never split a record, whatever the block size; errors name the physical line."""
+    from wassenaar_kg.errors import InputError
+
+    rows = "".join(f'"id\n{i}",4D004,DE,government,2024-05-01\n' for i in range(6))
+    path = tmp_path / "multiline.csv"
+    path.write_text(HEADER + rows)
+    for block in (7, 40, 1000):
+        summary, out = _stream(path, monkeypatch, block)
+        assert [r["id"] for r in out] == [f"id\n{i}" for i in range(6)] and summary.rows == 6
+    path.write_text(HEADER + rows + '"id\nbad",4D004,XX,government,2024-05-01\n')
+    with pytest.raises(InputError) as caught:
+        _stream(path, monkeypatch, 40)
+    assert caught.value.line == 15 and caught.value.field == "destination"
+
+
+def test_worker_processes_decide_like_one_process(monkeypatch):
+    """New situations shared out among spawned workers get the decisions one process gives them."""
+    import datetime as dt
+
+    from wassenaar_kg import fast_engine
+    from wassenaar_kg.exports_input import ExportRecord
+
+    records = [ExportRecord(id=f"w{i}", eccn=eccn, destination=dest, end_user=user, date=dt.date(2024, 5, 1))
+               for i, (eccn, dest, user) in enumerate(
+                   (e, d, u) for e in ("4D004", "5A001.j", "4E001.a") for d in ("CN", "DE", "IR", "IL", "AE")
+                   for u in ("government", "bank_or_financial", "non_government"))]
+    expected = fast_engine.DecisionTable(fast_engine.compiled(), processes=1).decide(records)
+    parallel = fast_engine.DecisionTable(fast_engine.compiled(), processes=2)
+    monkeypatch.setattr(fast_engine, "PARALLEL_MIN", 2)
+    try:
+        got = parallel.decide(records)
+        assert parallel.pool is not None, "the batch went to a worker"
+    finally:
+        parallel.close()
+    assert got == expected
+
+
+def test_bad_worker_count_is_a_user_error(book, tmp_path):
+    import os
+
+    run = subprocess.run([sys.executable, "-m", "wassenaar_kg", "check", str(book), "--engine", "fast", "--quiet",
+                          "--format", "csv"], capture_output=True, text=True, env={**os.environ, "WAKG_WORKERS": "two"})
+    assert run.returncode == 2 and "WAKG_WORKERS" in run.stderr and "Traceback" not in run.stderr

@@ -173,7 +173,10 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
         from . import fast_engine
 
         table = fast_engine.new_table()
-        decided = fast_engine.determinations(records, table)
+        try:
+            decided = fast_engine.determinations(records, table)
+        finally:
+            table.close()
         fast_engine.save_table(table)
         lacking = [d.id for d in decided if d.needs_license]
         report = "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in lacking)

@@ -24,8 +24,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
 import pickle
 import re
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,7 +41,8 @@ from . import oxi, setwise, temporal
 from .atomic import atomic_writer
 from .cache import cache_dir, cached_bytes, ontology_key
 from .determination import VERDICTS, Determination
-from .exports_input import END_USER_CLASSES, ExportRecord, EXPORT, record_triples, records_to_graph
+from .errors import InputError
+from .exports_input import END_USER_CLASSES, ExportRecord, record_triples, records_to_graph
 from .graph import shapes_dir
 from .namespaces import ECCN, GROUP, WAKG
 
@@ -234,14 +239,63 @@ SELECT ?this ?verdict ?exception ?citation WHERE {
 }"""
 
 
+PARALLEL_MIN = 1000  # representatives; for fewer, starting a second process costs more than it saves
+ENV_WORKERS = "WAKG_WORKERS"
+
+
+def workers() -> int:
+    """Processes deciding new situations: $WAKG_WORKERS, else the CPUs this process may use (at most 4)."""
+    raw = os.environ.get(ENV_WORKERS, "").strip()
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise InputError(ENV_WORKERS, f"'{raw}' is not a positive whole number")
+        return int(raw)
+    return max(1, min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4))
+
+
+def _decide_part(reps: list[ExportRecord]) -> dict[str, dict]:
+    """Worker-process entry: the same rules on a share of the representatives."""
+    return _runner().decide(reps, compiled())
+
+
 @dataclass
 class DecisionTable:
-    """Decisions by key, filled in batches by the set-at-a-time rules."""
+    """Decisions by key, filled in batches by the set-at-a-time rules.
+
+    Large batches are shared out among worker processes (spawned, so they never inherit the threads of
+    Polars or Oxigraph), each deciding its share on its own store; call close() when done."""
 
     tables: Compiled
     decisions: dict[Key, Decision] = field(default_factory=dict)
     evaluated: int = 0
     stored: int = 0
+    pool: ProcessPoolExecutor | None = field(default=None, repr=False)
+    processes: int = 0
+
+    def __post_init__(self) -> None:
+        self.processes = self.processes or workers()  # read (and checked) up front, not at the first miss
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def _run(self, reps: list[ExportRecord]) -> dict[str, dict]:
+        n = self.processes
+        if n < 2 or len(reps) < PARALLEL_MIN:
+            return _runner().decide(reps, self.tables)
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=n - 1, mp_context=multiprocessing.get_context("spawn"))
+        parts = [reps[i::n] for i in range(n)]
+        try:
+            futures = [self.pool.submit(_decide_part, part) for part in parts[1:]]
+            found = _runner().decide(parts[0], self.tables)
+            for future in futures:
+                found.update(future.result())
+        except BrokenProcessPool:  # a worker died (out of memory, killed): decide here instead
+            self.close()
+            return _runner().decide(reps, self.tables)
+        return found
 
     def decide(self, records: list[ExportRecord]) -> list[Decision]:
         keys = [key_of(r, self.tables) for r in records]
@@ -263,7 +317,7 @@ class DecisionTable:
         reps = [replace(record, id=f"k{self.evaluated + n}", license=None)
                 for n, record in enumerate(representatives.values())]
         self.evaluated += len(reps)
-        found = _runner().decide(reps, self.tables)
+        found = self._run(reps)
         for key, record in zip(representatives, reps):
             slot = found.get(str(record.iri))
             if slot is None:
@@ -273,26 +327,19 @@ class DecisionTable:
             self.decisions[key] = decision
 
 
-DROP_EXPORTS = f"""
-DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o FILTER (STRSTARTS(STR(?s), "{EXPORT}")) }}"""
-
-
 class RuleRunner:
-    """An Oxigraph store holding the knowledge graph, reused batch after batch: each batch of
-    representative exports is added with its OWL types, decided by the set-at-a-time rules, read, and
-    removed again (every triple the rules add is about an export or one of its findings)."""
+    """Decides batches of representative exports: each batch goes with its OWL types into a fresh
+    Oxigraph store holding the knowledge graph (bulk-loaded from cached N-Triples in about 60 ms, less
+    than deleting a large batch takes), and the set-at-a-time rules run over it."""
 
     def __init__(self) -> None:
-        self._load()
-
-    def _load(self) -> None:
         from .api import reference_ntriples
 
-        self.store = ox.Store()
-        self.store.bulk_load(reference_ntriples(), format=ox.RdfFormat.N_TRIPLES)
-        self.size = len(self.store)
+        self.reference = reference_ntriples()
 
     def decide(self, reps: list[ExportRecord], tables: Compiled) -> dict[str, dict]:
+        store = ox.Store()
+        store.bulk_load(self.reference, format=ox.RdfFormat.N_TRIPLES)
         quads = []
         for record in reps:
             quads.extend(oxi.to_ox_quad(t) for t in record_triples(record))
@@ -302,18 +349,15 @@ class RuleRunner:
                 typed.append((f"{node}/incident-system-owner", tables.user_types[record.incident_system_owner]))
             for subject, classes in typed:
                 quads.extend(ox.Quad(ox.NamedNode(subject), RDF_TYPE, ox.NamedNode(c)) for c in sorted(classes))
-        self.store.extend(quads)
-        setwise.apply(self.store)
+        store.extend(quads)
+        setwise.apply(store)
         found: dict[str, dict] = {}
-        for row in self.store.query(DECISIONS_QUERY):
+        for row in store.query(DECISIONS_QUERY):
             slot = found.setdefault(row["this"].value, {"verdict": row["verdict"].value, "exception": None, "citations": set()})
             if row["exception"] is not None:
                 slot["exception"] = row["exception"].value
             if row["citation"] is not None:
                 slot["citations"].add(row["citation"].value)
-        self.store.update(DROP_EXPORTS)
-        if len(self.store) != self.size:  # a rule wrote outside the exports: start from a clean store
-            self._load()
         return found
 
 
@@ -353,8 +397,14 @@ def save_table(table: DecisionTable) -> None:
 
 
 def determinations(records: list[ExportRecord], table: DecisionTable | None = None) -> list[Determination]:
+    own = table is None
     table = table or new_table()
+    try:
+        decided = table.decide(records)
+    finally:
+        if own:
+            table.close()
     return [
         Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast")
-        for r, d in zip(records, table.decide(records))
+        for r, d in zip(records, decided)
     ]

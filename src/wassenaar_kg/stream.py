@@ -1,31 +1,43 @@
-"""Streaming batch checks with the fast engine: CSV in, determinations out (CSV or JSON lines), chunk by chunk.
+"""Streaming batch checks with the fast engine: CSV in, determinations out (CSV or JSON lines), batch by batch.
 
-Memory stays flat in the number of rows: a chunk of records is decided and written before the next is
-read. A progress bar goes to a terminal's stderr (never when it is not a TTY, or with --quiet). The output
-file is written atomically, so a bad row anywhere leaves no partial file.
+The CSV is read in blocks of 16 MiB of whole records, each parsed by Polars; every step after that is a column operation:
+
+1. each column's distinct raw values are checked once (memoised across batches). A value not seen before
+   is checked by exports_input.check_values on the first row that has it, so the errors (file, line,
+   field) and the normalisation are exactly those of the reference path, and the first bad row of the
+   file is the one reported;
+2. the checked values are mapped to the profile numbers of fast_engine and packed into one integer key
+   per row; keys not decided yet are decided by the rules (fast_engine.DecisionTable);
+3. the decisions are joined back onto the rows and the batch is written.
+
+Memory stays flat in the number of rows, apart from an 8-byte hash per id for the duplicate check. A
+progress bar goes to a terminal's stderr (never when it is not a TTY, or with --quiet). With -o the output
+file is written atomically (cli), so a bad row anywhere leaves no partial file.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
+import io
 import sys
 from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Iterable
+from typing import IO, Iterator
+
+import numpy as np
+import polars as pl
 
 from . import fast_engine
-from .determination import Determination
 from .errors import InputError
-from .exports_input import ExportRecord, Vocabulary, check_header, check_values, same_id_on
-from .report import CSV_FIELDS, csv_row
+from .exports_input import ExportRecord, Vocabulary, check_header, check_values
+from .report import CSV_FIELDS
 from .tables import open_csv
 
-CHUNK = 20_000
+SHOWN = 10  # ids of exports needing a license, listed in the summary line
 
 
 @dataclass
@@ -33,18 +45,19 @@ class StreamSummary:
     engine: str = "fast"
     rows: int = 0
     verdicts: Counter = field(default_factory=Counter)
-    needing_license: list[str] = field(default_factory=list)
+    needing_license: list[str] = field(default_factory=list)  # the first SHOWN of them
+    lacking: int = 0
     distinct_situations: int = 0
     explained: list[ExportRecord] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.needing_license else 0
+        return 1 if self.lacking else 0
 
     def line(self) -> str:
         parts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items()))
-        shown = ", ".join(self.needing_license[:10]) + (" ..." if len(self.needing_license) > 10 else "")
-        tail = f"; {len(self.needing_license)} need a license they lack: {shown}" if self.needing_license else \
+        shown = ", ".join(self.needing_license) + (" ..." if self.lacking > len(self.needing_license) else "")
+        tail = f"; {self.lacking} need a license they lack: {shown}" if self.lacking else \
             "; none needs a license it lacks"
         return (f"{self.rows} exports ({self.engine} engine, {self.distinct_situations} distinct situations "
                 f"decided by the rules): {parts}{tail}")
@@ -56,12 +69,6 @@ def count_rows(path: Path, limit: int) -> int:
         return max(sum(1 for _ in islice(handle, limit + 2)) - 1, 0)
 
 
-def _chunks(records: Iterable[ExportRecord], size: int):
-    iterator = iter(records)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def _progress(enabled: bool):
     if not enabled:
         return nullcontext(None)
@@ -71,157 +78,344 @@ def _progress(enabled: bool):
                     TimeRemainingColumn(), transient=True)
 
 
-class _Writer:
-    def __init__(self, handle: IO[str], fmt: str):
-        self.handle, self.fmt = handle, fmt
-        if fmt == "csv":
-            self.csv = csv.DictWriter(handle, fieldnames=CSV_FIELDS, lineterminator="\n")
-            self.csv.writeheader()
+# ---------------------------------------------------------------------------------------------- reading
 
-    def write(self, determinations: list[Determination]) -> None:
-        if self.fmt == "csv":
-            self.csv.writerows(csv_row(d) for d in determinations)
-        else:
-            self.handle.writelines(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in determinations)
+def _header(path: Path) -> list[str]:
+    with open_csv(path) as handle:
+        try:
+            first = next(csv.reader(handle), [])
+        except UnicodeDecodeError as exc:
+            raise InputError(str(path), f"not UTF-8 text ({exc.reason})", 1) from None
+    return check_header(str(path), first)
 
 
-class _RowKeys:
-    """Rows to decision keys with memoised field checks: a value seen once is not checked again.
+BLOCK = 8 * 2**20  # bytes of CSV parsed at a time (about 110,000 rows of a typical order book)
 
-    Any value not seen before goes through exports_input.check_values, so errors (file, line, field) and
-    normalisation are exactly those of the reference path."""
 
-    FIELDS = ("eccn", "destination", "end_user", "end_use", "transaction", "digital_artifacts",
-              "incident_system_owner", "knows_unauthorized_use", "date")
+def _record_end(data: bytes, start: int = 0) -> int | None:
+    """Offset just past the last newline in data[start:] that ends a record: one with an even number of
+    quote characters before it (RFC 4180 quoting; a newline inside quotes is part of a cell)."""
+    quotes = data.count(b'"')
+    end = len(data)
+    while True:
+        newline = data.rfind(b"\n", start, end)
+        if newline < 0:
+            return None
+        quotes -= data.count(b'"', newline, end)
+        if quotes % 2 == 0:
+            return newline + 1
+        end = newline
+
+
+def _blocks(path: Path) -> Iterator[bytes]:
+    """The data rows as byte blocks of whole records, read with a fixed-size buffer (flat memory)."""
+    with path.open("rb") as handle:
+        carry, header_done = b"", False
+        while block := handle.read(BLOCK):
+            data = carry + block
+            if not header_done:
+                first = data.find(b"\n")
+                while first >= 0 and data.count(b'"', 0, first) % 2:
+                    first = data.find(b"\n", first + 1)
+                if first < 0:
+                    carry = data
+                    continue
+                data, header_done = data[first + 1:], True
+            cut = _record_end(data)
+            if cut is None:
+                carry = data
+                continue
+            yield data[:cut]
+            carry = data[cut:]
+        if header_done and carry.strip(b"\r\n"):
+            yield carry
+
+
+def _batches(path: Path, header: list[str]) -> Iterator[pl.DataFrame]:
+    """The data rows as all-text columns named by the checked header; a cell a row lacks reads as ''."""
+    for block in _blocks(path):
+        try:
+            batch = pl.read_csv(io.BytesIO(block), has_header=False, new_columns=header, infer_schema=False,
+                                empty_string_is_null=False, encoding="utf8", raise_if_empty=False)
+        except pl.exceptions.PolarsError as exc:
+            _locate(path, str(exc).splitlines()[0])
+        yield batch.with_columns(pl.all().fill_null(""))
+
+
+def _physical_line(path: Path, record: int) -> int:
+    """The line on which data record number `record` (0-based, as Polars counts) ends."""
+    with open_csv(path) as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for number, _ in enumerate(reader):
+            if number == record:
+                return reader.line_num
+    return record + 2
+
+
+def _locate(path: Path, message: str) -> None:
+    """Polars stopped on malformed CSV: find the line with the row-by-row reader, which names it."""
+    name = str(path)
+    try:
+        with open_csv(path) as handle:
+            reader = csv.reader(handle)
+            width = len(next(reader, []))
+            for row in reader:
+                if len(row) > width:
+                    raise InputError(name, "more cells than columns", reader.line_num)
+    except UnicodeDecodeError as exc:
+        raise InputError(name, f"not UTF-8 text (byte {exc.start} of a line near there: {exc.reason})") from None
+    except csv.Error as exc:
+        raise InputError(name, f"not valid CSV: {exc}") from None
+    raise InputError(name, f"not valid CSV: {message}")
+
+
+# --------------------------------------------------------------------------------------------- checking
+
+FIELDS = ("eccn", "destination", "end_user", "end_use", "transaction", "digital_artifacts",
+          "incident_system_owner", "knows_unauthorized_use", "date")
+
+
+class _Columns:
+    """Raw cell text -> checked value, per column, memoised across batches; and the packed decision key.
+
+    The key of a row is fast_engine.key_of of its record, packed into one integer (mixed radix), so that
+    distinct situations are found with one `unique` and decisions attach with one join."""
 
     def __init__(self, name: str, header: list[str], vocab: Vocabulary, default_date: dt.date,
                  tables: fast_engine.Compiled):
         self.name, self.header, self.vocab, self.default_date, self.tables = name, header, vocab, default_date, tables
-        self.index = {column: header.index(column) for column in header}
-        # one memo per field: raw cell text -> checked value (profile number, code, or date with bucket and ISO)
-        self.memo = {name: {} for name in self.FIELDS}
-        self.memo["knows_unauthorized_use"] = self.memo["digital_artifacts"]
-        self.at = {column: self.index.get(column) for column in self.FIELDS + ("id", "license")}
-        self.width = len(header)
+        self.memo: dict[str, dict[str, object]] = {column: {} for column in FIELDS}
+        self.destinations = sorted({code for _, code in tables.destination_profiles})
+        self.destination_index = {code: i for i, code in enumerate(self.destinations)}
+        buckets = len(tables.regimes)
+        self.profile_of_pair = {bucket * len(self.destinations) + self.destination_index[code]: profile
+                                for (bucket, code), profile in tables.destination_profiles.items()}
+        self.regime_of_bucket = dict(enumerate(tables.regimes))
+        self.radices = (
+            max(tables.item_profiles.values()) + 1, max(tables.destination_profiles.values()) + 1,
+            max(tables.regimes) + 1, max(tables.user_profiles.values()) + 1, max(tables.use_profiles.values()) + 1,
+            max(tables.transaction_profiles.values()) + 1, 2, max(tables.owner_profiles.values()) + 2, 2)
+        assert buckets == len(tables.change_points) + 1
 
-    def _cell(self, row: list[str], column: str) -> str:
-        i = self.index.get(column)
-        return row[i] if i is not None else ""
-
-    def key(self, row: list[str], line: int) -> tuple[str, tuple, str, str | None, ExportRecord | None]:
-        """(id, key, law date, license, record) — the record only when the slow path built one."""
-        at, memo = self.at, self.memo
-        try:
-            if len(row) != self.width:
-                raise KeyError
-            eccn = memo["eccn"][row[at["eccn"]]]
-            destination = memo["destination"][row[at["destination"]]]
-            user = memo["end_user"][row[at["end_user"]]]
-            use = memo["end_use"][row[at["end_use"]] if at["end_use"] is not None else ""]
-            kind = memo["transaction"][row[at["transaction"]] if at["transaction"] is not None else ""]
-            flags = memo["digital_artifacts"]
-            artifacts = flags[row[at["digital_artifacts"]] if at["digital_artifacts"] is not None else ""]
-            knows = flags[row[at["knows_unauthorized_use"]] if at["knows_unauthorized_use"] is not None else ""]
-            owner = memo["incident_system_owner"][row[at["incident_system_owner"]]
-                                                  if at["incident_system_owner"] is not None else ""] if artifacts else -1
-            day, bucket, iso = memo["date"][row[at["date"]] if at["date"] is not None else ""]
-            export_id = row[at["id"]].strip()
-            if not export_id:
-                raise KeyError
-        except KeyError:
-            return self._slow(row, line)
+    # values a record gives each column, in the form the key needs
+    def _checked(self, record: ExportRecord) -> dict[str, object]:
         t = self.tables
-        key = (eccn, t.destination_profiles[(bucket, destination)], t.regimes[bucket], user, use, kind,
-               artifacts, owner, knows)
-        license_number = (row[at["license"]].strip() or None) if at["license"] is not None else None
-        return export_id, key, iso, license_number, None
+        return {
+            "eccn": t.item_profiles[record.eccn],
+            "destination": self.destination_index[record.destination],
+            "end_user": t.user_profiles[record.end_user],
+            "end_use": t.use_profiles[record.end_use],
+            "transaction": t.transaction_profiles[record.transaction],
+            "digital_artifacts": int(record.digital_artifacts),
+            "incident_system_owner": t.owner_profiles[record.incident_system_owner] + 1,
+            "knows_unauthorized_use": int(record.knows_unauthorized_use),
+            "date": (t.bucket(record.date), record.date.isoformat()),
+        }
 
-    def _slow(self, row: list[str], line: int):
-        if len(row) > len(self.header):
-            raise InputError(self.name, "more cells than columns", line)
-        values = dict(zip(self.header, row))
-        record = check_values(values, self.vocab, self.name, line, self.default_date)
-        t, memo = self.tables, self.memo
-        memo["eccn"][values.get("eccn", "")] = t.item_profiles[record.eccn]
-        memo["destination"][values.get("destination", "")] = record.destination
-        memo["end_user"][values.get("end_user", "")] = t.user_profiles[record.end_user]
-        memo["end_use"][values.get("end_use", "")] = t.use_profiles[record.end_use]
-        memo["transaction"][values.get("transaction", "")] = t.transaction_profiles[record.transaction]
-        memo["digital_artifacts"][values.get("digital_artifacts", "")] = record.digital_artifacts
-        memo["digital_artifacts"][values.get("knows_unauthorized_use", "")] = record.knows_unauthorized_use
-        if record.digital_artifacts:
-            memo["incident_system_owner"][values.get("incident_system_owner", "")] = \
-                t.owner_profiles[record.incident_system_owner]
-        memo["date"][values.get("date", "")] = (record.date, t.bucket(record.date), record.date.isoformat())
-        return record.id, fast_engine.key_of(record, t), record.date.isoformat(), record.license, record
+    def check_row(self, batch: pl.DataFrame, index: int, offset: int) -> ExportRecord:
+        values = dict(zip(self.header, batch.row(index)))
+        try:
+            return check_values(values, self.vocab, self.name, offset + index + 2, self.default_date)
+        except InputError as error:  # name the line as an editor shows it (quoted cells may span lines)
+            raise InputError(error.file, error.message, _physical_line(Path(self.name), offset + index),
+                             error.field) from None
+
+    def learn(self, batch: pl.DataFrame, offset: int) -> None:
+        """Check every value not seen before, each on the first row that has it, rows in file order."""
+        candidates: set[int] = set()
+        indexed = batch.with_row_index("_row")
+        for column in FIELDS:
+            if column not in batch.columns:
+                if "" not in self.memo[column]:
+                    candidates.add(0)
+                continue
+            firsts = indexed.group_by(column).agg(pl.col("_row").min())
+            memo = self.memo[column]
+            candidates.update(row for value, row in firsts.iter_rows() if value not in memo)
+        blank_ids = indexed.filter(pl.col("id").str.strip_chars() == "").get_column("_row")
+        if len(blank_ids):
+            candidates.add(blank_ids.min())
+        for index in sorted(candidates):
+            record = self.check_row(batch, index, offset)
+            values = dict(zip(self.header, batch.row(index)))
+            for column, value in self._checked(record).items():
+                self.memo[column][values.get(column, "")] = value
+
+    def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Columns `key` (packed decision key) and `law_as_of` (ISO date) for every row."""
+        def mapped(column: str, values: dict, dtype=pl.Int64) -> pl.Expr:
+            source = pl.col(column) if column in batch.columns else pl.lit("")
+            return source.replace_strict(values, return_dtype=dtype)
+
+        dates = self.memo["date"]
+        frame = batch.select(
+            *(mapped(c, self.memo[c]).alias(c) for c in FIELDS if c != "date"),
+            mapped("date", {raw: bucket for raw, (bucket, _) in dates.items()}).alias("bucket"),
+            mapped("date", {raw: iso for raw, (_, iso) in dates.items()}, pl.String).alias("law_as_of"),
+        )
+        pair = pl.col("bucket") * len(self.destinations) + pl.col("destination")
+        parts = [
+            pl.col("eccn"), pair.replace_strict(self.profile_of_pair, return_dtype=pl.Int64),
+            pl.col("bucket").replace_strict(self.regime_of_bucket, return_dtype=pl.Int64), pl.col("end_user"),
+            pl.col("end_use"), pl.col("transaction"), pl.col("digital_artifacts"),
+            pl.when(pl.col("digital_artifacts") == 1).then(pl.col("incident_system_owner")).otherwise(0),
+            pl.col("knows_unauthorized_use"),
+        ]
+        key = pl.lit(0, dtype=pl.Int64)
+        for part, radix in zip(parts, self.radices):
+            key = key * radix + part
+        return frame.select(key.alias("key"), "law_as_of")
+
+    def unpack(self, packed: int) -> tuple:
+        """The fast_engine key tuple of a packed key."""
+        digits = []
+        for radix in reversed(self.radices):
+            packed, digit = divmod(packed, radix)
+            digits.append(digit)
+        item, destination, regime, user, use, kind, artifacts, owner, knows = reversed(digits)
+        return item, destination, regime, user, use, kind, bool(artifacts), owner - 1, bool(knows)
 
 
-def _rows(path: Path):
-    name = str(path)
+class _Ids:
+    """Ids seen so far, as a sorted array of 8-byte hashes (8 bytes per row; the one structure that grows
+    with the file). A repeated hash is confirmed by re-reading the file, so a collision is never reported."""
+
+    def __init__(self) -> None:
+        self.hashes = np.empty(0, dtype=np.uint64)
+
+    def add(self, path: Path, ids: pl.Series, offset: int) -> None:
+        batch = ids.hash(seed=0).to_numpy()
+        repeated = ids.is_duplicated().any()
+        if not repeated and len(self.hashes):
+            at = np.searchsorted(self.hashes, batch).clip(max=len(self.hashes) - 1)
+            repeated = bool((self.hashes[at] == batch).any())
+        if repeated:
+            _report_duplicate(path, offset + len(ids))
+        self.hashes = np.sort(np.concatenate([self.hashes, batch]))
+
+
+def _report_duplicate(path: Path, records: int) -> None:
+    """Raise for the first id used twice within the first `records` data records, if any."""
+    first: dict[str, int] = {}
     with open_csv(path) as handle:
         reader = csv.reader(handle)
-        header = check_header(name, next(reader, []))
-        yield header
-        for line, row in enumerate(reader, start=2):
-            yield line, row
+        header = [h.strip() for h in next(reader, [])]
+        column = header.index("id")
+        for number, row in enumerate(reader):
+            if number >= records:
+                break
+            export_id = row[column].strip() if column < len(row) else ""
+            if export_id in first:
+                raise InputError(str(path), f"duplicate id '{export_id}' (first on line {first[export_id]})",
+                                 reader.line_num, "id")
+            first[export_id] = reader.line_num
+
+
+class _Decided:
+    """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt)."""
+
+    SCHEMA = {"key": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
+              "deciding_provisions": pl.String, "provision_list": pl.List(pl.String)}
+
+    def __init__(self) -> None:
+        self.known: set[int] = set()
+        self.frame = pl.DataFrame(schema=self.SCHEMA)
+
+    def unknown(self, packed_keys: list[int]) -> list[int]:
+        return [k for k in packed_keys if k not in self.known]
+
+    def extend(self, table: fast_engine.DecisionTable, columns: _Columns, packed_keys: list[int]) -> None:
+        rows = []
+        for packed in packed_keys:
+            decision = table.decisions[columns.unpack(packed)]
+            rows.append((packed, decision.verdict, decision.license_exception, decision.provisions_text,
+                         list(decision.deciding_provisions)))
+        if rows:
+            self.frame = pl.concat([self.frame, pl.DataFrame(rows, orient="row", schema=self.SCHEMA)])
+            self.known.update(packed_keys)
+
+
+def _write(out: pl.DataFrame, handle: IO[str], fmt: str) -> None:
+    if fmt == "csv":
+        text = out.select(
+            "id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license",
+            pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("needs_license"),
+            pl.lit(None, pl.String).alias("confidence"), pl.lit("fast").alias("engine"),
+            pl.lit(None, pl.String).alias("explanation"),
+        ).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
+    else:
+        text = out.select(pl.struct(
+            "id", "verdict", "license_exception", pl.col("provision_list").alias("deciding_provisions"), "law_as_of",
+            pl.col("license").replace("", None), "needs_license", pl.lit("fast").alias("engine"),
+        ).struct.json_encode()).to_series().str.join("\n").item() + "\n"
+    handle.write(text)
 
 
 def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handle: IO[str], fmt: str,
-                     quiet: bool = False, explain: set[str] | None = None, chunk: int = CHUNK) -> StreamSummary:
+                     quiet: bool = False, explain: set[str] | None = None) -> StreamSummary:
     """Decide every row of `path` with the fast engine, writing determinations to `handle` as they come."""
     summary = StreamSummary()
     table = fast_engine.new_table()
-    rows = _rows(path)
-    keys = _RowKeys(str(path), next(rows), vocab, default_date, table.tables)
-    seen: dict[int, int] = {}
-    writer = csv.writer(handle, lineterminator="\n") if fmt == "csv" else None
-    if writer:
-        writer.writerow(CSV_FIELDS)
+    header = _header(path)
+    columns = _Columns(str(path), header, vocab, default_date, table.tables)
+    if fmt == "csv":
+        csv.writer(handle, lineterminator="\n").writerow(CSV_FIELDS)
+    seen, decided = _Ids(), _Decided()
     show = not quiet and sys.stderr.isatty()
+    offset = 0
     with _progress(show) as progress:
         task = progress.add_task("check", total=None, rows=0) if progress else None
-        for batch in _chunks(rows, chunk):
-            decided = [keys.key(row, line) + (line,) for line, row in batch]
-            missing = {}
-            for (line, row), (export_id, key, _day, _license, record, _line) in zip(batch, decided):
-                digest = hash(export_id)
-                if digest in seen and same_id_on(path, seen[digest], export_id):
-                    raise InputError(str(path), f"duplicate id '{export_id}' (first on line {seen[digest]})", line, "id")
-                seen.setdefault(digest, line)
-                if key not in table.decisions and key not in missing:
-                    missing[key] = record or check_values(dict(zip(keys.header, row)), vocab, str(path), line, default_date)
-            if missing:
-                table.add(missing)
-            _write(decided, table, writer, handle, summary)
-            if explain:
-                wanted = [(line, row) for line, row in batch if keys._cell(row, "id").strip() in explain]
-                summary.explained.extend(check_values(dict(zip(keys.header, row)), vocab, str(path), line, default_date)
-                                         for line, row in wanted)
-            if progress:
-                progress.update(task, rows=summary.rows)
+        try:
+            for batch in _batches(path, header):
+                if batch.height:
+                    _check_batch(batch, offset, columns, table, seen, decided, path, handle, fmt, summary, explain)
+                    offset += batch.height
+                    if progress:
+                        progress.update(task, rows=summary.rows)
+        finally:
+            table.close()
     summary.distinct_situations = len(table.decisions)
     fast_engine.save_table(table)
     return summary
 
 
-def _write(decided, table, writer, handle, summary) -> None:
-    decisions, verdicts, lacking = table.decisions, summary.verdicts, summary.needing_license
-    lines = []
-    for export_id, key, iso, license_number, _record, _line in decided:
-        decision = decisions[key]
-        verdict = decision.verdict
-        needs = verdict == "license_required" and not license_number
-        verdicts[verdict] += 1
-        if needs:
-            lacking.append(export_id)
-        if writer:
-            lines.append((export_id, verdict, decision.license_exception or "", decision.provisions_text, iso,
-                          license_number or "", "true" if needs else "false", "", "fast", ""))
-        else:
-            handle.write(json.dumps({
-                "id": export_id, "verdict": verdict, "license_exception": decision.license_exception,
-                "deciding_provisions": list(decision.deciding_provisions), "law_as_of": iso,
-                "license": license_number, "needs_license": needs, "engine": "fast"}, ensure_ascii=False) + "\n")
-    summary.rows += len(decided)
-    if writer:
-        writer.writerows(lines)
+def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fast_engine.DecisionTable,
+                 seen: _Ids, decided: _Decided, path: Path, handle: IO[str], fmt: str, summary: StreamSummary,
+                 explain: set[str] | None) -> None:
+    columns.learn(batch, offset)
+    ids = batch.get_column("id").str.strip_chars()
+    seen.add(path, ids, offset)
+    licenses = batch.get_column("license").str.strip_chars() if "license" in batch.columns else \
+        pl.Series("license", [""] * batch.height)
+    keyed = columns.keys(batch).with_columns(ids.alias("id"), licenses.alias("license"),
+                                             pl.Series("_row", range(batch.height)))
+    distinct = keyed.group_by("key").agg(pl.col("_row").min())
+    new = decided.unknown(distinct.get_column("key").to_list())
+    missing = {}
+    if new:
+        for packed, index in distinct.filter(pl.col("key").is_in(new)).iter_rows():
+            key = columns.unpack(packed)
+            if key not in table.decisions and key not in missing:
+                missing[key] = columns.check_row(batch, index, offset)
+        table.add(missing)
+        decided.extend(table, columns, new)
+    out = keyed.join(decided.frame, on="key", how="left", maintain_order="left")
+    out = out.with_columns(((pl.col("verdict") == "license_required") & (pl.col("license") == "")).alias("needs_license"))
+    _write(out, handle, fmt)
+    _tally(summary, out)
+    if explain:
+        for index in keyed.with_row_index("_i").filter(pl.col("id").is_in(list(explain))).get_column("_i"):
+            summary.explained.append(columns.check_row(batch, index, offset))
+
+
+def _tally(summary: StreamSummary, out: pl.DataFrame) -> None:
+    summary.rows += out.height
+    for verdict, count in out.get_column("verdict").value_counts().iter_rows():
+        summary.verdicts[verdict] += count
+    lacking = out.filter(pl.col("needs_license")).get_column("id")
+    summary.lacking += len(lacking)
+    summary.needing_license.extend(lacking.head(SHOWN - len(summary.needing_license)).to_list())
+
+
+
