@@ -76,6 +76,10 @@ def main(argv=None) -> int:
     parser.add_argument("--reference-max", type=int, default=1000, help="largest size for the reference engine")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--agree", type=int, default=0, metavar="ROWS",
+                        help="also decide ROWS generated exports with the fast engine and compare a random sample "
+                             "of them with the reference engine (e.g. --agree 100000)")
+    parser.add_argument("--agree-sample", type=int, default=2000, metavar="N", help="rows of the sample (default 2000)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="wakg-bench-"))
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": []}
@@ -94,6 +98,10 @@ def main(argv=None) -> int:
                 entry["speedup_warm"] = round(entry["reference"]["wall_s"] / entry["fast_warm"]["wall_s"], 1)
             results["runs"].append(entry)
             print(_row(entry), flush=True)
+        if args.agree:
+            results["agreement"] = agreement(work, args.agree, args.agree_sample, args.seed)
+            print(f"engines agree on {results['agreement']['agreeing']} of {results['agreement']['sample']} sampled "
+                  f"rows of {args.agree:,}", flush=True)
         one = generate(work / "one.csv", 1, args.seed)
         first = work / "first-run"
         first.mkdir()
@@ -106,6 +114,42 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
+
+
+def agreement(work: Path, rows: int, sample: int, seed: int) -> dict:
+    """The fast engine on `rows` generated exports; the reference engine on a seeded sample of them."""
+    import csv
+    import random
+
+    book = generate(work / f"agree-{rows}.csv", rows, seed + 1)
+    cache = work / "agree-cache"
+    fast = run_check(book, "fast", cache)
+    with book.open(newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        picked = sorted(random.Random(seed).sample(range(rows), min(sample, rows)))
+        wanted, chosen = set(picked), []
+        for n, row in enumerate(reader):
+            if n in wanted:
+                chosen.append(row)
+    subset = work / f"agree-sample-{len(chosen)}.csv"
+    with subset.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(chosen)
+    reference = run_check(subset, "reference", cache)
+    fields = ("verdict", "license_exception", "deciding_provisions", "law_as_of")
+
+    def decided(path: Path) -> dict:
+        with path.open(newline="") as handle:
+            return {r["id"]: tuple(r[f] for f in fields) for r in csv.DictReader(handle)}
+
+    by_fast, by_reference = decided(book.with_suffix(".fast.out.csv")), decided(subset.with_suffix(".reference.out.csv"))
+    differing = sorted(i for i in by_reference if by_fast.get(i) != by_reference[i])
+    if differing:
+        raise SystemExit(f"engines disagree on {len(differing)} rows, e.g. {differing[:5]}")
+    return {"rows": rows, "sample": len(by_reference), "agreeing": len(by_reference) - len(differing),
+            "fast": fast, "reference_on_sample": reference}
 
 
 def _row(entry: dict) -> str:

@@ -131,15 +131,16 @@ def _blocks(path: Path) -> Iterator[bytes]:
             yield carry
 
 
-def _batches(path: Path, header: list[str]) -> Iterator[pl.DataFrame]:
-    """The data rows as all-text columns named by the checked header; a cell a row lacks reads as ''."""
+def _batches(path: Path, header: list[str]) -> Iterator[tuple[pl.DataFrame, int]]:
+    """The data rows as all-text columns named by the checked header (a cell a row lacks reads as ''),
+    with the bytes of CSV each batch came from."""
     for block in _blocks(path):
         try:
             batch = pl.read_csv(io.BytesIO(block), has_header=False, new_columns=header, infer_schema=False,
                                 empty_string_is_null=False, encoding="utf8", raise_if_empty=False)
         except pl.exceptions.PolarsError as exc:
             _locate(path, str(exc).splitlines()[0])
-        yield batch.with_columns(pl.all().fill_null(""))
+        yield batch.with_columns(pl.all().fill_null("")), len(block)
 
 
 def _physical_line(path: Path, record: int) -> int:
@@ -365,14 +366,14 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handl
     show = not quiet and sys.stderr.isatty()
     offset = 0
     with _progress(show) as progress:
-        task = progress.add_task("check", total=None, rows=0) if progress else None
+        task = progress.add_task("check", total=path.stat().st_size, rows=0) if progress else None
         try:
-            for batch in _batches(path, header):
+            for batch, size in _batches(path, header):
                 if batch.height:
                     _check_batch(batch, offset, columns, table, seen, decided, path, handle, fmt, summary, explain)
                     offset += batch.height
                     if progress:
-                        progress.update(task, rows=summary.rows)
+                        progress.update(task, advance=size, rows=summary.rows)
         finally:
             table.close()
     summary.distinct_situations = len(table.decisions)
