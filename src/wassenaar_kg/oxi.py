@@ -7,8 +7,6 @@ with Oxigraph's SPARQL engine instead, which is what the reference engine and th
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -57,8 +55,3 @@ def to_rdflib(term) -> Node:
 
 def to_rdflib_triple(quad: ox.Quad) -> tuple[Node, Node, Node]:
     return to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
-
-
-def triples(store: ox.Store) -> Iterable[tuple[Node, Node, Node]]:
-    for quad in store.quads_for_pattern(None, None, None, None):
-        yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)

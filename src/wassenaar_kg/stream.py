@@ -189,7 +189,6 @@ class _Columns:
         self.memo: dict[str, dict[str, object]] = {column: {} for column in FIELDS}
         self.destinations = sorted({code for _, code in tables.destination_profiles})
         self.destination_index = {code: i for i, code in enumerate(self.destinations)}
-        buckets = len(tables.regimes)
         self.profile_of_pair = {bucket * len(self.destinations) + self.destination_index[code]: profile
                                 for (bucket, code), profile in tables.destination_profiles.items()}
         self.regime_of_bucket = dict(enumerate(tables.regimes))
@@ -197,7 +196,6 @@ class _Columns:
             max(tables.item_profiles.values()) + 1, max(tables.destination_profiles.values()) + 1,
             max(tables.regimes) + 1, max(tables.user_profiles.values()) + 1, max(tables.use_profiles.values()) + 1,
             max(tables.transaction_profiles.values()) + 1, 2, max(tables.owner_profiles.values()) + 2, 2)
-        assert buckets == len(tables.change_points) + 1
 
     # values a record gives each column, in the form the key needs
     def _checked(self, record: ExportRecord) -> dict[str, object]:
