@@ -319,7 +319,8 @@ def test_weak_provenance(store):
     assert geu["confidence"] == "0.6" and "secondary sources only" in geu["reason"]
     assert geu["class"] == "wakg:ProvisionText"
     uae = rows[FACT + "cg-D3-AE-2021-10-21"]
-    assert uae["class"] == "wakg:CountryGroupMembership" and uae["reason"] == "confidence 0.6 < 0.9"
+    assert uae["class"] == "wakg:CountryGroupMembership" and uae["reason"] == "confidence 0.7 < 0.9"
+    assert rows[FACT + "cg-A5-AE-2026-07-10"]["reason"] == "confidence 0.75 < 0.9"
     assert FACT + "cg-E1-IR-2021-10-21" not in rows  # 0.9, official data mirror
     assert all(float(r["confidence"]) < 0.9 or "secondary" in r["reason"] for r in rows.values())
 

@@ -103,6 +103,12 @@ def test_uae_in_country_group_d_in_2022_and_not_on_the_snapshot(kg):
     assert not groups_of(kg, "AE", SNAPSHOT) & set(D_GROUPS)
 
 
+def test_uae_moves_from_d3_d4_to_a5_on_the_day_91_fr_43034_took_effect(kg):
+    """FR Doc 2026-14132, effective 2026-07-10: no day in neither, no day in both."""
+    assert groups_of(kg, "AE", D(2026, 7, 9)) >= {"D:3", "D:4"} and "A:5" not in groups_of(kg, "AE", D(2026, 7, 9))
+    assert "A:5" in groups_of(kg, "AE", D(2026, 7, 10)) and not groups_of(kg, "AE", D(2026, 7, 10)) & set(D_GROUPS)
+
+
 def test_china_and_russia_in_d1_and_d5(kg):
     for code in ("CN", "RU"):
         assert {"D:1", "D:5"} <= groups_of(kg, code, D(2022, 3, 7))
