@@ -2,6 +2,11 @@
 
     python bench/run.py                      # 1k, 10k, 100k, 1M rows; reference engine at 1k only
     python bench/run.py --sizes 1000,10000 --reference-max 1000 --json bench/results.json
+    python bench/run.py --reference-max 10000 --agree 100000 --json bench/results.json   # what `make bench` runs
+
+--agree ROWS decides ROWS generated exports with the fast engine and a seeded sample of them (--agree-sample,
+default 2,000) with the reference engine, and fails if any verdict, exception, deciding provision or law
+date differs.
 
 Each run is a fresh process (`python -m wassenaar_kg check ... -o out.csv --quiet`), so wall time includes
 start-up; peak memory is that of the whole process tree (the fast engine's rule workers included). The

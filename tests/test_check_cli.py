@@ -228,3 +228,17 @@ def test_date_default_comes_from_as_of(tmp_path):
     after = check(path, as_of=dt.date(2024, 4, 19)).determinations[0]
     assert (before.verdict, before.license_exception) == ("license_exception", "ACE")
     assert after.verdict == "no_license_required"
+
+
+def test_result_graphs_keep_plain_literals_and_provenance():
+    """The triples live in Oxigraph until asked for; as rdflib graphs they compare like the input's."""
+    from rdflib import Literal
+    from rdflib.namespace import RDFS
+
+    from wassenaar_kg import check
+
+    result = check(EXAMPLES)
+    export = URIRef("https://w3id.org/wassenaar-kg/id/export/EX-001")
+    assert (export, RDFS.label, Literal("EX-001")) in result.asserted
+    assert (INFERRED_GRAPH, PROV.wasGeneratedBy, None) in result.inferred
+    assert result.inferred.value(export, URIRef("https://w3id.org/wassenaar-kg/ontology#verdict")) is not None

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterable, Mapping
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
@@ -69,12 +70,30 @@ def vocabulary() -> Vocabulary:
 
 @dataclass
 class CheckResult:
+    """Determinations, and the asserted and inferred triples as rdflib graphs.
+
+    The triples are held in Oxigraph stores and become rdflib graphs only when first asked for (RDF
+    output, `wakg export`): rdflib's own store takes about 2 KB per triple, and the reference engine
+    infers some 70 triples per export."""
+
     determinations: list[Determination]
-    asserted: Graph
-    inferred: Graph
     engine: str
     shacl_report: str
     conforms: bool
+    asserted_triples: ox.Store = field(default_factory=ox.Store, repr=False)
+    inferred_triples: ox.Store = field(default_factory=ox.Store, repr=False)
+    provenance: Graph = field(default_factory=Graph, repr=False)
+
+    @cached_property
+    def asserted(self) -> Graph:
+        return _rdflib_graph(self.asserted_triples)
+
+    @cached_property
+    def inferred(self) -> Graph:
+        graph = _rdflib_graph(self.inferred_triples)
+        for triple in self.provenance:
+            graph.add(triple)
+        return graph
 
     @property
     def needing_license(self) -> list[Determination]:
@@ -94,6 +113,15 @@ class CheckResult:
             for triple in graph:
                 target.add(triple)
         return ds
+
+
+def _rdflib_graph(store: ox.Store) -> Graph:
+    from .oxi import to_rdflib_triple
+
+    graph = bind_prefixes(Graph())
+    for quad in store:
+        graph.add(to_rdflib_triple(quad))
+    return graph
 
 
 def _records(source, as_of: dt.date) -> list[ExportRecord]:
@@ -180,9 +208,10 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
         fast_engine.save_table(table)
         lacking = [d.id for d in decided if d.needs_license]
         report = "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in lacking)
-        return CheckResult(decided, Graph(), Graph(), "fast", report, not lacking)
+        return CheckResult(decided, "fast", report, not lacking)
     from . import reference_engine
 
     run = reference_engine.run(records, kg)
-    add_provenance(run.inferred, engine, started, kg)
-    return CheckResult(run.determinations, run.asserted, run.inferred, engine, run.report_text, run.report_conforms)
+    result = CheckResult(run.determinations, engine, run.report_text, run.report_conforms, run.asserted, run.inferred)
+    add_provenance(result.provenance, engine, started, kg)
+    return result

@@ -19,11 +19,10 @@ from pyshacl import shacl_rules, validate
 from rdflib import Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from . import owl_rl, oxi
+from . import owl_rl
 from .determination import Determination, extract
 from .exports_input import ExportRecord, records_to_graph
 from .graph import ontology_dir, shapes_dir
-from .namespaces import bind_prefixes
 
 RULES = "license-rules.ttl"
 EXPORT_SHAPES = "exports.ttl"
@@ -51,8 +50,8 @@ def classify(data: Graph, reasoner: str | None = None) -> Graph:
 @dataclass
 class ReferenceRun:
     determinations: list[Determination]
-    asserted: Graph  # the exports as given
-    inferred: Graph  # OWL classification + rule findings and verdicts
+    asserted: ox.Store  # the exports as given
+    inferred: ox.Store  # OWL classification + rule findings and verdicts
     report_conforms: bool
     report_text: str
 
@@ -71,35 +70,32 @@ def run(records: list[ExportRecord], kg: Graph | None = None) -> ReferenceRun:
         reference = reference_ntriples()
     else:
         reference = kg.serialize(format="nt", encoding="utf-8")
-    runs = [_run_slice(records[i:i + SLICE], reference) for i in range(0, len(records), SLICE)] \
-        or [_run_slice([], reference)]
-    if len(runs) == 1:
-        return runs[0]
-    asserted, inferred = bind_prefixes(Graph()), bind_prefixes(Graph())
-    for part in runs:
-        asserted += part.asserted
-        inferred += part.inferred
-    return ReferenceRun([d for part in runs for d in part.determinations], asserted, inferred,
-                        all(part.report_conforms for part in runs),
-                        "\n".join(part.report_text for part in runs))
+    asserted, inferred = ox.Store(), ox.Store()
+    determinations, conforms, reports = [], True, []
+    for i in range(0, max(len(records), 1), SLICE):
+        part = _run_slice(records[i:i + SLICE], reference, asserted, inferred)
+        determinations.extend(part[0])
+        conforms = conforms and part[1]
+        reports.append(part[2])
+    return ReferenceRun(determinations, asserted, inferred, conforms, "\n".join(reports))
 
 
-def _run_slice(records: list[ExportRecord], reference: bytes) -> ReferenceRun:
+def _run_slice(records: list[ExportRecord], reference: bytes, asserted_out: ox.Store,
+               inferred_out: ox.Store) -> tuple[list[Determination], bool, str]:
+    """Decide one slice; its asserted triples go to `asserted_out`, the derived ones to `inferred_out`."""
     asserted = records_to_graph(records)
     types = classify(asserted)
     store = ox.Store()
     store.bulk_load(reference, format=ox.RdfFormat.N_TRIPLES)
     if len(asserted):
-        store.bulk_load(asserted.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+        data = asserted.serialize(format="nt", encoding="utf-8")
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+        asserted_out.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
     given = set(store)
     if len(types):
         store.bulk_load(types.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     shacl_rules(store, shacl_graph=_shapes(RULES), advanced=True, inplace=True, iterate_rules=False)
     conforms, _, text = validate(store, shacl_graph=_shapes(EXPORT_SHAPES), inference="none", advanced=True)
+    inferred_out.extend([quad for quad in store if quad not in given])
     work = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
-    inferred = bind_prefixes(Graph())
-    for quad in store:
-        if quad not in given:
-            inferred.add(oxi.to_rdflib_triple(quad))
-    determinations = [extract(work, r.iri) for r in records]
-    return ReferenceRun(determinations, bind_prefixes(asserted), inferred, bool(conforms), text)
+    return [extract(work, r.iri) for r in records], bool(conforms), text
