@@ -217,3 +217,41 @@ def test_bad_worker_count_is_a_user_error(book, tmp_path):
     run = subprocess.run([sys.executable, "-m", "wassenaar_kg", "check", str(book), "--engine", "fast", "--quiet",
                           "--format", "csv"], capture_output=True, text=True, env={**os.environ, "WAKG_WORKERS": "two"})
     assert run.returncode == 2 and "WAKG_WORKERS" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_broken_worker_pool_falls_back_to_one_process(monkeypatch):
+    """A worker that dies (killed, out of memory) costs time, not decisions."""
+    import datetime as dt
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from wassenaar_kg import fast_engine
+    from wassenaar_kg.exports_input import ExportRecord
+
+    class DeadPool:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def submit(self, *args, **kwargs):
+            future = Future()
+            future.set_exception(BrokenProcessPool("worker killed"))
+            return future
+
+        def shutdown(self, **kwargs):
+            pass
+
+    monkeypatch.setattr(fast_engine, "ProcessPoolExecutor", DeadPool)
+    monkeypatch.setattr(fast_engine, "PARALLEL_MIN", 2)
+    records = [ExportRecord(id=f"b{i}", eccn="4D004", destination=d, end_user="government", date=dt.date(2024, 5, 1))
+               for i, d in enumerate(("CN", "DE", "IL", "RU"))]
+    table = fast_engine.DecisionTable(fast_engine.compiled(), processes=2)
+    decided = table.decide(records)
+    assert table.processes == 1 and table.pool is None
+    assert decided == fast_engine.DecisionTable(fast_engine.compiled()).decide(records)
+
+
+def test_the_python_api_never_starts_worker_processes():
+    """Spawned workers re-import __main__; a user's script without a main guard would run twice."""
+    from wassenaar_kg import fast_engine
+
+    assert fast_engine.new_table().processes == 1

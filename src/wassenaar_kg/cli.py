@@ -104,12 +104,17 @@ def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
     if args.format not in ("csv", "jsonl"):
         raise InputError("--format", f"the fast engine streams csv or jsonl, not {args.format} "
                          "(use --engine reference for text, json, ttl or trig, or --explain for chains)")
+    from .fast_engine import workers
+
     as_of = args.as_of or dt.date.today()
+    processes = workers()
     if args.output:
         with atomic_writer(args.output) as handle:
-            summary = check_csv_stream(args.file, vocabulary(), as_of, handle, args.format, args.quiet, explain)
+            summary = check_csv_stream(args.file, vocabulary(), as_of, handle, args.format, args.quiet, explain,
+                                       processes)
     else:
-        summary = check_csv_stream(args.file, vocabulary(), as_of, sys.stdout, args.format, args.quiet, explain)
+        summary = check_csv_stream(args.file, vocabulary(), as_of, sys.stdout, args.format, args.quiet, explain,
+                                   processes)
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
     if summary.explained:

@@ -240,6 +240,7 @@ SELECT ?this ?verdict ?exception ?citation WHERE {
 
 
 PARALLEL_MIN = 1000  # representatives; for fewer, starting a second process costs more than it saves
+PARALLEL_MIN_STARTED = 200  # once the workers run, sharing pays off for much smaller batches
 ENV_WORKERS = "WAKG_WORKERS"
 
 
@@ -258,22 +259,35 @@ def _decide_part(reps: list[ExportRecord]) -> dict[str, dict]:
     return _runner().decide(reps, compiled())
 
 
+def _warm_up() -> None:
+    """Worker-process entry: load the tables and the knowledge graph before the first batch arrives."""
+    compiled()
+    _runner()
+
+
 @dataclass
 class DecisionTable:
     """Decisions by key, filled in batches by the set-at-a-time rules.
 
-    Large batches are shared out among worker processes (spawned, so they never inherit the threads of
-    Polars or Oxigraph), each deciding its share on its own store; call close() when done."""
+    With processes > 1, large batches are shared out among worker processes (spawned, so they never
+    inherit the threads of Polars or Oxigraph), each deciding its share on its own store; call close()
+    when done. Only the command line asks for that: a spawned worker re-imports the program's __main__,
+    which for a user's script without a main guard would run the script again."""
 
     tables: Compiled
     decisions: dict[Key, Decision] = field(default_factory=dict)
     evaluated: int = 0
     stored: int = 0
     pool: ProcessPoolExecutor | None = field(default=None, repr=False)
-    processes: int = 0
+    processes: int = 1
 
-    def __post_init__(self) -> None:
-        self.processes = self.processes or workers()  # read (and checked) up front, not at the first miss
+    def start_workers(self) -> None:
+        """Start the worker processes now (they load the tables while the caller reads its input)."""
+        if self.processes > 1 and self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.processes - 1,
+                                            mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(self.processes - 1):
+                self.pool.submit(_warm_up)
 
     def close(self) -> None:
         if self.pool is not None:
@@ -282,18 +296,18 @@ class DecisionTable:
 
     def _run(self, reps: list[ExportRecord]) -> dict[str, dict]:
         n = self.processes
-        if n < 2 or len(reps) < PARALLEL_MIN:
+        if n < 2 or len(reps) < (PARALLEL_MIN if self.pool is None else PARALLEL_MIN_STARTED):
             return _runner().decide(reps, self.tables)
-        if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=n - 1, mp_context=multiprocessing.get_context("spawn"))
+        self.start_workers()
         parts = [reps[i::n] for i in range(n)]
         try:
             futures = [self.pool.submit(_decide_part, part) for part in parts[1:]]
             found = _runner().decide(parts[0], self.tables)
             for future in futures:
                 found.update(future.result())
-        except BrokenProcessPool:  # a worker died (out of memory, killed): decide here instead
+        except BrokenProcessPool:  # a worker died (out of memory, killed): decide here from now on
             self.close()
+            self.processes = 1
             return _runner().decide(reps, self.tables)
         return found
 
@@ -373,9 +387,9 @@ def _decisions_name() -> str:
     return f"fast-decisions-{_tables_key()}.pickle"
 
 
-def new_table() -> DecisionTable:
+def new_table(processes: int = 1) -> DecisionTable:
     """A decision table primed with the decisions earlier runs stored for this ontology and these rules."""
-    table = DecisionTable(compiled())
+    table = DecisionTable(compiled(), processes=processes)
     path = cache_dir() / ontology_key() / _decisions_name()
     try:
         table.decisions = pickle.loads(path.read_bytes())

@@ -352,10 +352,13 @@ def _write(out: pl.DataFrame, handle: IO[str], fmt: str) -> None:
 
 
 def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handle: IO[str], fmt: str,
-                     quiet: bool = False, explain: set[str] | None = None) -> StreamSummary:
-    """Decide every row of `path` with the fast engine, writing determinations to `handle` as they come."""
+                     quiet: bool = False, explain: set[str] | None = None, processes: int = 1) -> StreamSummary:
+    """Decide every row of `path` with the fast engine, writing determinations to `handle` as they come
+    (`processes` > 1: new situations are shared among worker processes, see fast_engine.DecisionTable)."""
     summary = StreamSummary()
-    table = fast_engine.new_table()
+    table = fast_engine.new_table(processes)
+    if path.stat().st_size > BLOCK:
+        table.start_workers()  # a book of several blocks: have the workers ready when new situations come
     header = _header(path)
     columns = _Columns(str(path), header, vocab, default_date, table.tables)
     if fmt == "csv":
