@@ -255,3 +255,11 @@ def test_the_python_api_never_starts_worker_processes():
     from wassenaar_kg import fast_engine
 
     assert fast_engine.new_table().processes == 1
+
+
+def test_python_api_chooses_the_engine_by_size(book):
+    """engine='auto' (the default): the reference engine up to 200 exports, the fast engine above."""
+    assert check(EXAMPLES).engine == "reference"
+    large = check(book)
+    assert large.engine == "fast" and len(large.determinations) == 320
+    assert check(book, engine="reference").engine == "reference"

@@ -22,11 +22,11 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from . import __version__
 from .determination import Determination
+from .engines import AUTO_FAST_ABOVE, ENGINES, choose  # noqa: F401  (AUTO_FAST_ABOVE: part of the API)
 from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
 from .graph import load_graph, ontology_files, shapes_dir
 from .namespaces import BASE, ONTOLOGY_IRI, bind_prefixes
 
-ENGINES = ("reference", "fast")
 ASSERTED_GRAPH = URIRef(BASE + "graph/asserted")
 INFERRED_GRAPH = URIRef(BASE + "graph/inferred")
 
@@ -186,17 +186,21 @@ def add_provenance(inferred: Graph, engine: str, started: dt.datetime, kg: Graph
 
 
 def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.date | None = None,
-          engine: str = "reference", kg: Graph | None = None) -> CheckResult:
+          engine: str = "auto", kg: Graph | None = None) -> CheckResult:
     """Decide every export in `source` (a CSV/Turtle/JSON-LD path, dicts, or ExportRecords).
 
     Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
     that give none. `engine="fast"` gives the same verdicts, exceptions and deciding provisions without
-    explanations or RDF output (see fast_engine).
+    explanations or RDF output (see fast_engine); `"reference"` gives both; `"auto"` takes the reference
+    engine up to AUTO_FAST_ABOVE exports and the fast one above (always the reference engine for a `kg`
+    of your own: the fast engine's tables are compiled from the project's knowledge graph).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
     started = run_timestamp(source)
     records = _records(source, as_of or dt.date.today())
+    if engine == "auto":
+        engine = choose(len(records)) if kg is None else "reference"
     if engine == "fast":
         from . import fast_engine
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .engines import AUTO_FAST_ABOVE, choose
 from .errors import WakgError
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
@@ -59,16 +60,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms and not violations else 1
 
 
-AUTO_FAST_ABOVE = 200  # rows; below it the reference engine also gives the full explanation chain
-
-
 def _engine_for(args: argparse.Namespace) -> str:
     if args.engine != "auto":
         return args.engine
     if args.file.suffix.lower() == ".csv" and args.file.exists():
         from .stream import count_rows
 
-        return "fast" if count_rows(args.file, AUTO_FAST_ABOVE) > AUTO_FAST_ABOVE else "reference"
+        return choose(count_rows(args.file, AUTO_FAST_ABOVE))
     return "reference"
 
 
@@ -118,7 +116,7 @@ def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
     if summary.explained:
-        sys.stderr.write(render_text(check(summary.explained, as_of=as_of)))
+        sys.stderr.write(render_text(check(summary.explained, as_of=as_of, engine="reference")))
     missing = explain - {r.id for r in summary.explained}
     if missing:
         print(f"--explain: no export with id {', '.join(sorted(missing))}", file=sys.stderr)

@@ -128,7 +128,7 @@ def build(as_of: dt.date, data=None) -> Reasoned:
     asserted = bind_prefixes(Graph())
     result = None
     if data is not None:
-        result = check(data, as_of=as_of)
+        result = check(data, as_of=as_of, engine="reference")  # its triples are exported
         asserted = result.asserted
         for triple in result.inferred:
             inferred.add(triple)
