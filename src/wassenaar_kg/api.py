@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from . import __version__
@@ -25,7 +25,7 @@ from .determination import Determination
 from .engines import AUTO_FAST_ABOVE, ENGINES, choose  # noqa: F401  (AUTO_FAST_ABOVE: part of the API)
 from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
 from .graph import load_graph, ontology_files, shapes_dir
-from .namespaces import BASE, ONTOLOGY_IRI, bind_prefixes
+from .namespaces import BASE, ONTOLOGY_IRI
 
 ASSERTED_GRAPH = URIRef(BASE + "graph/asserted")
 INFERRED_GRAPH = URIRef(BASE + "graph/inferred")
@@ -51,11 +51,12 @@ def ontology_version_iri() -> str:
     """owl:versionIRI of the ontology (cached with the other derived data)."""
     from .cache import cached_bytes
 
-    def read() -> bytes:
-        found = reference_graph().value(URIRef(ONTOLOGY_IRI), URIRef("http://www.w3.org/2002/07/owl#versionIRI"))
-        return str(found or ONTOLOGY_IRI).encode()
+    return cached_bytes("version-iri.txt", lambda: _version_iri(reference_graph()).encode()).decode()
 
-    return cached_bytes("version-iri.txt", read).decode()
+
+def _version_iri(kg: Graph) -> str:
+    found = kg.value(URIRef(ONTOLOGY_IRI), URIRef("http://www.w3.org/2002/07/owl#versionIRI"))
+    return str(found or ONTOLOGY_IRI)
 
 
 @lru_cache(maxsize=1)
@@ -86,11 +87,15 @@ class CheckResult:
 
     @cached_property
     def asserted(self) -> Graph:
-        return _rdflib_graph(self.asserted_triples)
+        from .oxi import graph_from
+
+        return graph_from(self.asserted_triples)
 
     @cached_property
     def inferred(self) -> Graph:
-        graph = _rdflib_graph(self.inferred_triples)
+        from .oxi import graph_from
+
+        graph = graph_from(self.inferred_triples)
         for triple in self.provenance:
             graph.add(triple)
         return graph
@@ -103,25 +108,6 @@ class CheckResult:
     def exit_code(self) -> int:
         """0 when no export needs a license it lacks, 1 otherwise (the CLI's exit code)."""
         return 1 if self.needing_license else 0
-
-    def dataset(self) -> Dataset:
-        """Asserted exports and inferred facts as two named graphs."""
-        ds = Dataset()
-        bind_prefixes(ds)
-        for name, graph in ((ASSERTED_GRAPH, self.asserted), (INFERRED_GRAPH, self.inferred)):
-            target = ds.graph(name)
-            for triple in graph:
-                target.add(triple)
-        return ds
-
-
-def _rdflib_graph(store: ox.Store) -> Graph:
-    from .oxi import to_rdflib_triple
-
-    graph = bind_prefixes(Graph())
-    for quad in store:
-        graph.add(to_rdflib_triple(quad))
-    return graph
 
 
 def _records(source, as_of: dt.date) -> list[ExportRecord]:
@@ -169,15 +155,14 @@ def add_provenance(inferred: Graph, engine: str, started: dt.datetime, kg: Graph
     """Describe the inferred graph with PROV-O: what produced it, from which ontology version, when."""
     activity = URIRef(f"{BASE}activity/check-{started.strftime('%Y%m%dT%H%M%SZ')}")
     agent = URIRef(f"{BASE}agent/wassenaar-kg-{__version__}-{engine}")
-    version_iri = ontology_version_iri() if kg is None else \
-        kg.value(URIRef(ONTOLOGY_IRI), URIRef("http://www.w3.org/2002/07/owl#versionIRI"))
+    version_iri = ontology_version_iri() if kg is None else _version_iri(kg)
     inferred.add((INFERRED_GRAPH, RDF.type, PROV.Entity))
     inferred.add((INFERRED_GRAPH, PROV.wasGeneratedBy, activity))
     inferred.add((INFERRED_GRAPH, PROV.wasDerivedFrom, ASSERTED_GRAPH))
     inferred.add((activity, RDF.type, PROV.Activity))
     inferred.add((activity, RDFS.label, Literal(f"wakg check ({engine} engine)")))
     inferred.add((activity, PROV.used, ASSERTED_GRAPH))
-    inferred.add((activity, PROV.used, URIRef(version_iri or ONTOLOGY_IRI)))
+    inferred.add((activity, PROV.used, URIRef(version_iri)))
     inferred.add((activity, PROV.used, URIRef(BASE + "shapes/license-rules")))
     inferred.add((activity, PROV.wasAssociatedWith, agent))
     inferred.add((activity, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
@@ -205,10 +190,7 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
         from . import fast_engine
 
         table = fast_engine.new_table()
-        try:
-            decided = fast_engine.determinations(records, table)
-        finally:
-            table.close()
+        decided = fast_engine.determinations(records, table)
         fast_engine.save_table(table)
         lacking = [d.id for d in decided if d.needs_license]
         report = "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in lacking)

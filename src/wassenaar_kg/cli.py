@@ -92,6 +92,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
     from .api import check, vocabulary
+    from contextlib import nullcontext
+
     from .atomic import atomic_writer
     from .errors import InputError
     from .report import render_text
@@ -105,14 +107,9 @@ def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
     from .fast_engine import workers
 
     as_of = args.as_of or dt.date.today()
-    processes = workers()
-    if args.output:
-        with atomic_writer(args.output) as handle:
-            summary = check_csv_stream(args.file, vocabulary(), as_of, handle, args.format, args.quiet, explain,
-                                       processes)
-    else:
-        summary = check_csv_stream(args.file, vocabulary(), as_of, sys.stdout, args.format, args.quiet, explain,
-                                   processes)
+    with atomic_writer(args.output) if args.output else nullcontext(sys.stdout) as handle:
+        summary = check_csv_stream(args.file, vocabulary(), as_of, handle, args.format, args.quiet, explain,
+                                   workers())
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
     if summary.explained:

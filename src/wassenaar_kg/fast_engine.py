@@ -411,14 +411,8 @@ def save_table(table: DecisionTable) -> None:
 
 
 def determinations(records: list[ExportRecord], table: DecisionTable | None = None) -> list[Determination]:
-    own = table is None
     table = table or new_table()
-    try:
-        decided = table.decide(records)
-    finally:
-        if own:
-            table.close()
     return [
         Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast")
-        for r, d in zip(records, decided)
+        for r, d in zip(records, table.decide(records))
     ]

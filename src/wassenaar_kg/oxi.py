@@ -55,3 +55,13 @@ def to_rdflib(term) -> Node:
 
 def to_rdflib_triple(quad: ox.Quad) -> tuple[Node, Node, Node]:
     return to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)
+
+
+def graph_from(store: ox.Store) -> Graph:
+    """The store's triples as an rdflib graph (the way back from store_from), with the project's prefixes."""
+    from .namespaces import bind_prefixes
+
+    graph = bind_prefixes(Graph())
+    for quad in store:
+        graph.add(to_rdflib_triple(quad))
+    return graph

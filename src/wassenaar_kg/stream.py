@@ -92,13 +92,13 @@ def _header(path: Path) -> list[str]:
 BLOCK = 8 * 2**20  # bytes of CSV parsed at a time (about 110,000 rows of a typical order book)
 
 
-def _record_end(data: bytes, start: int = 0) -> int | None:
-    """Offset just past the last newline in data[start:] that ends a record: one with an even number of
+def _record_end(data: bytes) -> int | None:
+    """Offset just past the last newline in `data` that ends a record: one with an even number of
     quote characters before it (RFC 4180 quoting; a newline inside quotes is part of a cell)."""
     quotes = data.count(b'"')
     end = len(data)
     while True:
-        newline = data.rfind(b"\n", start, end)
+        newline = data.rfind(b"\n", 0, end)
         if newline < 0:
             return None
         quotes -= data.count(b'"', newline, end)
@@ -143,27 +143,29 @@ def _batches(path: Path, header: list[str]) -> Iterator[tuple[pl.DataFrame, int]
         yield batch.with_columns(pl.all().fill_null("")), len(block)
 
 
-def _physical_line(path: Path, record: int) -> int:
-    """The line on which data record number `record` (0-based, as Polars counts) ends."""
+def _records(path: Path) -> Iterator[tuple[int, list[str], int]]:
+    """The data records read row by row, as the error paths need them: (record number as Polars counts
+    from 0, cells, the line the record ends on)."""
     with open_csv(path) as handle:
         reader = csv.reader(handle)
         next(reader, None)
-        for number, _ in enumerate(reader):
-            if number == record:
-                return reader.line_num
-    return record + 2
+        for number, row in enumerate(reader):
+            yield number, row, reader.line_num
+
+
+def _physical_line(path: Path, record: int) -> int:
+    """The line on which data record number `record` ends."""
+    return next((line for number, _, line in _records(path) if number == record), record + 2)
 
 
 def _locate(path: Path, message: str) -> None:
     """Polars stopped on malformed CSV: find the line with the row-by-row reader, which names it."""
     name = str(path)
+    width = len(_header(path))
     try:
-        with open_csv(path) as handle:
-            reader = csv.reader(handle)
-            width = len(next(reader, []))
-            for row in reader:
-                if len(row) > width:
-                    raise InputError(name, "more cells than columns", reader.line_num)
+        for _, row, line in _records(path):
+            if len(row) > width:
+                raise InputError(name, "more cells than columns", line)
     except UnicodeDecodeError as exc:
         raise InputError(name, f"not UTF-8 text (byte {exc.start} of a line near there: {exc.reason})") from None
     except csv.Error as exc:
@@ -213,7 +215,9 @@ class _Columns:
         }
 
     def check_row(self, batch: pl.DataFrame, index: int, offset: int) -> ExportRecord:
-        values = dict(zip(self.header, batch.row(index)))
+        return self._check(dict(zip(self.header, batch.row(index))), index, offset)
+
+    def _check(self, values: dict[str, str], index: int, offset: int) -> ExportRecord:
         try:
             return check_values(values, self.vocab, self.name, offset + index + 2, self.default_date)
         except InputError as error:  # name the line as an editor shows it (quoted cells may span lines)
@@ -236,8 +240,8 @@ class _Columns:
         if len(blank_ids):
             candidates.add(blank_ids.min())
         for index in sorted(candidates):
-            record = self.check_row(batch, index, offset)
             values = dict(zip(self.header, batch.row(index)))
+            record = self._check(values, index, offset)
             for column, value in self._checked(record).items():
                 self.memo[column][values.get(column, "")] = value
 
@@ -296,19 +300,15 @@ class _Ids:
 
 def _report_duplicate(path: Path, records: int) -> None:
     """Raise for the first id used twice within the first `records` data records, if any."""
+    column = _header(path).index("id")
     first: dict[str, int] = {}
-    with open_csv(path) as handle:
-        reader = csv.reader(handle)
-        header = [h.strip() for h in next(reader, [])]
-        column = header.index("id")
-        for number, row in enumerate(reader):
-            if number >= records:
-                break
-            export_id = row[column].strip() if column < len(row) else ""
-            if export_id in first:
-                raise InputError(str(path), f"duplicate id '{export_id}' (first on line {first[export_id]})",
-                                 reader.line_num, "id")
-            first[export_id] = reader.line_num
+    for number, row, line in _records(path):
+        if number >= records:
+            break
+        export_id = row[column].strip() if column < len(row) else ""
+        if export_id in first:
+            raise InputError(str(path), f"duplicate id '{export_id}' (first on line {first[export_id]})", line, "id")
+        first[export_id] = line
 
 
 class _Decided:
