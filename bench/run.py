@@ -85,6 +85,9 @@ def main(argv=None) -> int:
                         help="also decide ROWS generated exports with the fast engine and compare a random sample "
                              "of them with the reference engine (e.g. --agree 100000)")
     parser.add_argument("--agree-sample", type=int, default=2000, metavar="N", help="rows of the sample (default 2000)")
+    parser.add_argument("--names", type=int, default=0, metavar="ROWS",
+                        help="also time ROWS rows with an end_user_name column (bench/names.py) against the csv-module "
+                             "floor: Python's csv reader reading every cell of the same file")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="wakg-bench-"))
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": []}
@@ -107,6 +110,12 @@ def main(argv=None) -> int:
             results["agreement"] = agreement(work, args.agree, args.agree_sample, args.seed)
             print(f"engines agree on {results['agreement']['agreeing']} of {results['agreement']['sample']} sampled "
                   f"rows of {args.agree:,}", flush=True)
+        if args.names:
+            results["names"] = screening(work, warm_cache, args.names, args.seed)
+            named = results["names"]
+            print(f"{args.names:,} rows with end_user_name: csv floor {named['csv_floor_s']} s; fast cold "
+                  f"{named['fast_cold']['wall_s']} s ({named['cold_over_floor']}x), warm {named['fast_warm']['wall_s']} s "
+                  f"({named['warm_over_floor']}x)", flush=True)
         one = generate(work / "one.csv", 1, args.seed)
         first = work / "first-run"
         first.mkdir()
@@ -119,6 +128,28 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
+
+
+def screening(work: Path, warm_cache: Path, rows: int, seed: int) -> dict:
+    """The fast engine on an order book with party names, cold and warm, against the csv-module floor (the
+    best of three reads of every cell with Python's csv reader, in a fresh process like the checks)."""
+    from names import write
+
+    path = write(rows, work / f"names-{rows}.csv", seed)
+    cache = work / f"names-cache-{rows}"
+    shutil.copytree(warm_cache, cache, dirs_exist_ok=True) if warm_cache.exists() else cache.mkdir()
+    for item in cache.glob("*/fast-decisions-*"):
+        item.unlink()
+    floors = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, str(Path(__file__).parent / "names.py"), "--floor", str(path)], check=True,
+                       stdout=subprocess.DEVNULL)
+        floors.append(time.perf_counter() - start)
+    floor = min(floors)
+    cold, warm = run_check(path, "fast", cache), run_check(path, "fast", cache)
+    return {"rows": rows, "csv_floor_s": round(floor, 3), "fast_cold": cold, "fast_warm": warm,
+            "cold_over_floor": round(cold["wall_s"] / floor, 2), "warm_over_floor": round(warm["wall_s"] / floor, 2)}
 
 
 def agreement(work: Path, rows: int, sample: int, seed: int) -> dict:

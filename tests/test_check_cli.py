@@ -213,7 +213,7 @@ def test_rdf_input_missing_end_user_is_rejected(tmp_path):
 
 
 def test_python_api_accepts_dicts():
-    result = check([{"id": "a", "eccn": "4d004", "destination": "Russia", "end_user": "non_government",
+    result = check([{"id": "a", "eccn": "4d004", "destination": "China", "end_user": "non_government",
                      "end_use": "vulnerability_disclosure", "date": "2026-07-23"}])
     (d,) = result.determinations
     assert d.deciding_provisions == ("15 CFR 740.22(a)", "15 CFR 740.22(c)(1)(iii)(B)")

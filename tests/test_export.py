@@ -40,7 +40,7 @@ def test_inferred_trig_holds_determinations_with_prov(built):
     ds = Dataset().parse(data=render(built, "inferred", "trig"), format="trig")
     inferred = ds.graph(INFERRED_GRAPH)
     verdicts = set(inferred.subject_objects(WAKG.verdict))
-    assert len(verdicts) == 32
+    assert len(verdicts) == 35
     activities = set(inferred.objects(INFERRED_GRAPH, PROV.wasGeneratedBy))
     assert any((a, PROV.used, URIRef("https://w3id.org/wassenaar-kg/2026-11-30/ontology")) in inferred for a in activities)
     assert not len(ds.graph(ASSERTED_GRAPH)) and not len(ds.graph(REFERENCE_GRAPH))
@@ -83,7 +83,7 @@ def test_exported_inferred_graph_answers_competency_questions(built):
         SELECT ?id WHERE { GRAPH ?g { ?x wakg:verdict wakg:LicenseRequired } ?x rdfs:label ?id
                            FILTER NOT EXISTS { ?x wakg:licenseNumber ?n } } ORDER BY ?id""",
                           use_default_graph_as_union=True)
-    assert [s["id"].value for s in needing] == ["EX-006", "EX-008", "EX-011", "EX-017", "EX-018", "EX-021", "EX-022", "EX-025"]
+    assert [s["id"].value for s in needing] == ["EX-006", "EX-008", "EX-011", "EX-017", "EX-018", "EX-021", "EX-022", "EX-025", "EX-029", "EX-033", "EX-034"]
     members = store.query("""
         PREFIX wakg: <https://w3id.org/wassenaar-kg/ontology#>
         PREFIX group: <https://w3id.org/wassenaar-kg/id/ear-country-group/>
@@ -113,7 +113,7 @@ def test_output_is_deterministic(tmp_path):
 
 def test_determinations_csv(built):
     rows = list(csv.DictReader(io.StringIO(render(built, "all", "csv"))))
-    assert len(rows) == 32 and rows[0]["id"] == "EX-001"
+    assert len(rows) == 35 and rows[0]["id"] == "EX-001"
 
 
 def test_failed_export_leaves_no_file_and_keeps_old_one(tmp_path):

@@ -33,7 +33,7 @@ def wakg(*args):
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
-    return many_rows(tmp_path_factory.mktemp("fast"), 10)  # 320 rows: above the auto threshold
+    return many_rows(tmp_path_factory.mktemp("fast"), 10)  # 350 rows: above the auto threshold
 
 
 def test_auto_picks_the_fast_engine_for_large_csv_and_matches_the_reference(book, tmp_path):
@@ -41,7 +41,7 @@ def test_auto_picks_the_fast_engine_for_large_csv_and_matches_the_reference(book
     run = wakg("check", book, "--format", "csv", "-o", out)
     assert run.returncode == 1 and "fast engine" in run.stderr
     rows = list(csv.DictReader(out.open()))
-    assert len(rows) == 320 and {r["engine"] for r in rows} == {"fast"}
+    assert len(rows) == 350 and {r["engine"] for r in rows} == {"fast"}
     reference = {d.id: d for d in check(EXAMPLES).determinations}
     for row in rows:
         ref = reference[row["id"].rsplit("-", 1)[0]]
@@ -53,7 +53,7 @@ def test_auto_picks_the_fast_engine_for_large_csv_and_matches_the_reference(book
 def test_fast_jsonl_stream(book):
     run = wakg("check", book, "--engine", "fast", "--format", "jsonl", "--quiet")
     lines = [json.loads(line) for line in run.stdout.splitlines()]
-    assert len(lines) == 320 and all(d["engine"] == "fast" for d in lines)
+    assert len(lines) == 350 and all(d["engine"] == "fast" for d in lines)
     assert run.stderr == "", "quiet means no summary and no progress"
 
 
@@ -261,5 +261,5 @@ def test_python_api_chooses_the_engine_by_size(book):
     """engine='auto' (the default): the reference engine up to 200 exports, the fast engine above."""
     assert check(EXAMPLES).engine == "reference"
     large = check(book)
-    assert large.engine == "fast" and len(large.determinations) == 320
+    assert large.engine == "fast" and len(large.determinations) == 350
     assert check(book, engine="reference").engine == "reference"

@@ -135,7 +135,8 @@ def test_group_sizes(kg, day, counts):
 
 def test_every_iso_country_is_a_destination(kg):
     stats = graph_stats(kg, SNAPSHOT)
-    assert stats["destinations"] == 250  # 249 ISO 3166-1 entries + Kosovo (XK)
+    assert stats["destinations"] == 254  # 249 ISO 3166-1 entries + Kosovo (XK) + 4 regions of Ukraine
+    assert stats["regions"] == 4 and stats["entity_list_entries"] == 9
     assert stats["dated_facts_without_source"] == 0
 
 

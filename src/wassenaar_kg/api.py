@@ -60,13 +60,59 @@ def _version_iri(kg: Graph) -> str:
 
 
 @lru_cache(maxsize=1)
-def vocabulary() -> Vocabulary:
-    """ECCN and destination names for checking inputs (cached: no ontology parse on a warm start)."""
+def _base_vocabulary() -> Vocabulary:
     import pickle
 
     from .cache import cached_bytes
 
-    return pickle.loads(cached_bytes("vocabulary.pickle", lambda: pickle.dumps(Vocabulary(reference_graph()))))
+    return pickle.loads(cached_bytes("vocabulary-v2.pickle", lambda: pickle.dumps(Vocabulary(reference_graph()))))
+
+
+_SCREENING: dict[str, str | None] = {"path": None}
+
+
+def use_screening_list(path: str | Path | None) -> None:
+    """Screen end-user names against this Consolidated Screening List file as well as the bundled Entity List
+    entries (None: the bundled entries only), in this process and in worker processes started after this."""
+    _SCREENING["path"] = str(path) if path else None
+    screening_entries.cache_clear()
+    vocabulary.cache_clear()
+    screening_ntriples.cache_clear()
+
+
+def screening_list_path() -> str | None:
+    return _SCREENING["path"]
+
+
+@lru_cache(maxsize=1)
+def screening_entries() -> tuple:
+    """The Entity List rows of the active screening list as dated entries (checked: a bad file is an InputError)."""
+    path = _SCREENING["path"]
+    if not path:
+        return ()
+    from .entity_list import from_screening_list
+    from .screening_list import read_screening_list
+
+    return tuple(from_screening_list(read_screening_list(Path(path))))
+
+
+@lru_cache(maxsize=1)
+def screening_ntriples() -> bytes:
+    """The active screening list's entries as N-Triples, loaded into every rule store beside the reference graph."""
+    entries = screening_entries()
+    if not entries:
+        return b""
+    from .entity_list import graph_of
+
+    return graph_of(list(entries)).serialize(format="nt", encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """ECCN and destination names and the Entity List entries names are screened against, for checking
+    inputs (cached: no ontology parse on a warm start)."""
+    extra = screening_entries()
+    return _base_vocabulary().with_entries(extra) if extra else _base_vocabulary()
 
 
 @dataclass
@@ -171,7 +217,7 @@ def add_provenance(inferred: Graph, engine: str, started: dt.datetime, kg: Graph
 
 
 def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.date | None = None,
-          engine: str = "auto", kg: Graph | None = None) -> CheckResult:
+          engine: str = "auto", kg: Graph | None = None, screening_list: str | Path | None = None) -> CheckResult:
     """Decide every export in `source` (a CSV/Turtle/JSON-LD path, dicts, or ExportRecords).
 
     Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
@@ -179,7 +225,12 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     explanations or RDF output (see fast_engine); `"reference"` gives both; `"auto"` takes the reference
     engine up to AUTO_FAST_ABOVE exports and the fast one above (always the reference engine for a `kg`
     of your own: the fast engine's tables are compiled from the project's knowledge graph).
+    `screening_list` is an official Consolidated Screening List file (CSV or JSON) whose Entity List rows
+    are screened against besides the bundled entries (None: the bundled entries only).
     """
+    if (str(screening_list) if screening_list else None) != screening_list_path():
+        use_screening_list(screening_list)
+    screening_entries()  # read the list now: a bad file fails before any work
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
     started = run_timestamp(source)

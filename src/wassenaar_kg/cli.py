@@ -76,10 +76,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .report import render, summary_line
 
     explain = {i.strip() for i in args.explain.split(",") if i.strip()} if args.explain else set()
+    if args.screening_list:
+        from .api import screening_entries, use_screening_list
+
+        use_screening_list(args.screening_list)
+        screening_entries()  # a malformed list is reported (exit 2) before any export is read
     engine = _engine_for(args)
     if engine == "fast":
         return _check_fast(args, explain)
-    result = check(args.file, as_of=args.as_of, engine="reference")
+    result = check(args.file, as_of=args.as_of, engine="reference", screening_list=args.screening_list)
     text = render(result, args.format)
     if args.output:
         with atomic_writer(args.output) as handle:
@@ -113,7 +118,8 @@ def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
     if not args.quiet:
         print(summary.line(), file=sys.stderr)
     if summary.explained:
-        sys.stderr.write(render_text(check(summary.explained, as_of=as_of, engine="reference")))
+        sys.stderr.write(render_text(check(summary.explained, as_of=as_of, engine="reference",
+                                           screening_list=args.screening_list)))
     missing = explain - {r.id for r in summary.explained}
     if missing:
         print(f"--explain: no export with id {', '.join(sorted(missing))}", file=sys.stderr)
@@ -222,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--explain", metavar="ID[,ID...]", help="re-derive the full chain for these exports "
                        "with the reference engine (printed to stderr)")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary line")
+    check.add_argument("--screening-list", type=Path, metavar="FILE",
+                       help="also screen end-user names against the Entity List rows of this official Consolidated "
+                            "Screening List file (trade.gov consolidated.csv or consolidated.json)")
     check.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     check.set_defaults(func=cmd_check)
 

@@ -10,6 +10,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from .namespaces import WAKG
+from .screening import Match
 
 VERDICTS = {
     WAKG.LicenseRequired: "license_required",
@@ -53,6 +54,11 @@ class Determination:
     explanation: tuple[Step, ...] = field(default=())
     license: str | None = None
     engine: str = "reference"
+    possible_matches: tuple[Match, ...] = ()  # Entity List names close to the end user's: for review
+
+    @property
+    def needs_review(self) -> bool:
+        return bool(self.possible_matches)
 
     @property
     def needs_license(self) -> bool:
@@ -70,12 +76,24 @@ class Determination:
         data["law_as_of"] = self.law_as_of.isoformat()
         data["deciding_provisions"] = list(self.deciding_provisions)
         data["needs_license"] = self.needs_license
+        data["possible_matches"] = [match_dict(m) for m in self.possible_matches]
         data["confidence"] = self.confidence
         data["explanation"] = [
             {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items() if v not in (None, ())}
             for s in self.explanation
         ]
         return data
+
+
+def match_dict(match: Match) -> dict:
+    return {"listed_name": match.listed_name, "matched_name": match.matched_name, "score": round(match.score, 1),
+            "entry": match.entry}
+
+
+def match_text(matches: tuple[Match, ...]) -> str:
+    """One CSV cell: 'NSO Group, score 93; Candiru (alias 'Taveta Ltd.'), score 90'."""
+    return "; ".join(f"{m.listed_name}" + (f" (alias '{m.matched_name}')" if m.matched_name != m.listed_name else "")
+                     + f", score {m.score:.0f}" for m in matches)
 
 
 def _citation(graph: Graph, provision) -> str:
@@ -111,7 +129,7 @@ def _step(graph: Graph, finding) -> Step:
     )
 
 
-def extract(graph: Graph, export: URIRef, engine: str = "reference") -> Determination:
+def extract(graph: Graph, export: URIRef, engine: str = "reference", possible_matches: tuple = ()) -> Determination:
     """Read the determination the rules inferred for one export."""
     verdict_node = graph.value(export, WAKG.verdict)
     exception = graph.value(export, WAKG.authorizedBy)
@@ -127,6 +145,7 @@ def extract(graph: Graph, export: URIRef, engine: str = "reference") -> Determin
         explanation=tuple(steps),
         license=str(license_number) if license_number is not None else None,
         engine=engine,
+        possible_matches=tuple(possible_matches),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -18,7 +19,9 @@ import pycountry
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
+from .entity_list import bundled_entries
 from .errors import InputError
+from .screening import Match, Screener, ScreeningResult
 from .tables import check_columns, open_csv
 from .namespaces import BASE, COUNTRY, ECCN, WAKG
 
@@ -26,7 +29,7 @@ EXPORT = BASE + "id/export/"
 
 CSV_COLUMNS = (
     "id", "eccn", "destination", "end_user", "end_use", "transaction", "digital_artifacts",
-    "incident_system_owner", "knows_unauthorized_use", "date", "license",
+    "incident_system_owner", "knows_unauthorized_use", "date", "license", "end_user_name",
 )  # fmt: skip
 REQUIRED_COLUMNS = CSV_COLUMNS[:4]
 
@@ -61,6 +64,8 @@ TRANSACTIONS = {
     "deemed_reexport": WAKG.DeemedReexport,
 }
 BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}
+SUBDIVISION = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
+NAME_MAX = 1000  # characters of an end-user name
 ECCN_PATTERN = re.compile(r"^(?:EAR99|[0-9][A-E][0-9]{3}(?:\.[a-z](?:\.[0-9]+)?)?)$")
 
 
@@ -80,6 +85,10 @@ class ExportRecord:
     date: dt.date = field(default_factory=dt.date.today)
     license: str | None = None
     line: int | None = None
+    end_user_name: str | None = None
+    hits: tuple[str, ...] = ()  # Entity List entries whose name or alias equals end_user_name (normalised)
+    hits_in_force: tuple[str, ...] = ()  # those of them in force on `date`: what the rules can tell apart
+    possible_matches: tuple[Match, ...] = ()  # close but inexact: for review, deciding nothing
 
     @property
     def iri(self) -> URIRef:
@@ -87,7 +96,9 @@ class ExportRecord:
 
 
 class Vocabulary:
-    """What the reference graph knows: ECCN notations and destination names, for checking inputs."""
+    """What the reference graph knows: ECCN notations, destination names (countries and the regions the EAR
+    treats apart, by ISO 3166-2 code or English name), and the Entity List entries names are screened
+    against, for checking inputs."""
 
     def __init__(self, kg: Graph):
         self.eccns: dict[str, str] = {}
@@ -107,14 +118,59 @@ class Vocabulary:
             self.destinations.setdefault(code.casefold(), code)
             for name in list(kg.objects(node, WAKG.earName)) + list(kg.objects(node, RDFS.label)):
                 self.destinations.setdefault(str(name).casefold(), code)
+        for node in kg.subjects(WAKG.isoSubdivision, None):  # regions: they take precedence over names
+            code = str(kg.value(node, WAKG.isoSubdivision))
+            for name in [code] + list(kg.objects(node, RDFS.label)) + list(kg.objects(node, SKOS.altLabel)):
+                self.destinations[str(name).casefold()] = code
+        self.entries: dict[str, tuple[dt.date, dt.date | None]] = {}
+        self.candidates: list[tuple[str, str, tuple[str, ...]]] = []
+        self.add_entries(bundled_entries(kg))
+
+    def add_entries(self, entries) -> None:
+        """Screen against these Entity List entries too (entity_list.DatedEntry)."""
+        for item in entries:
+            self.entries[str(item.iri)] = (item.valid_from, item.valid_through)
+            self.candidates.append(item.candidate())
+        self.__dict__.pop("_screener", None)
+
+    def with_entries(self, entries) -> "Vocabulary":
+        """A copy that also screens against `entries` (a screening list given by the user)."""
+        import copy
+
+        twin = copy.copy(self)
+        twin.entries, twin.candidates = dict(self.entries), list(self.candidates)
+        twin.__dict__.pop("_screener", None)
+        twin.add_entries(entries)
+        return twin
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_screener", None)
+        return state
+
+    def screen(self, name: str) -> ScreeningResult:
+        screener = self.__dict__.get("_screener")
+        if screener is None:
+            screener = self.__dict__["_screener"] = Screener(self.candidates)
+        return screener.screen(name)
+
+    def in_force(self, entry: str, day: dt.date) -> bool:
+        start, end = self.entries[entry]
+        return start <= day and (end is None or day <= end)
 
     def eccn(self, raw: str) -> str | None:
         text = raw.strip()
         return self.eccns.get(text.upper())
 
     def destination(self, raw: str) -> str | None:
+        """ISO 3166-1 code or English name of a country; a region the EAR treats apart (UA-43, 'Crimea');
+        any other ISO 3166-2 subdivision code stands for its country (UA-23 -> UA)."""
         text = raw.strip()
         code = self.destinations.get(text.casefold())
+        if code is None and SUBDIVISION.match(text):
+            subdivision = pycountry.subdivisions.get(code=text.upper())
+            if subdivision is not None:
+                code = self.destinations.get(subdivision.country_code.casefold())
         if code is None and len(text) > 3:
             try:
                 code = pycountry.countries.lookup(text).alpha_2
@@ -165,7 +221,8 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
         raise _error(source, line, "destination", "a value is required")
     destination = vocab.destination(raw_destination)
     if destination is None:
-        raise _error(source, line, "destination", f"unknown country '{raw_destination}' (use an ISO 3166-1 code or English name)")
+        raise _error(source, line, "destination",
+                     f"unknown country '{raw_destination}' (use an ISO 3166-1 code or English name, or an ISO 3166-2 region code)")
     raw_date = get("date")
     if raw_date:
         try:
@@ -174,6 +231,7 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
             raise _error(source, line, "date", f"'{raw_date}' is not an ISO date (YYYY-MM-DD)") from None
     else:
         date = default_date
+    name, hits, possible = check_name(get("end_user_name"), vocab, source, line)
     return ExportRecord(
         id=export_id,
         eccn=eccn,
@@ -187,7 +245,24 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
         date=date,
         license=get("license") or None,
         line=line,
+        end_user_name=name,
+        hits=hits,
+        hits_in_force=tuple(e for e in hits if vocab.in_force(e, date)),
+        possible_matches=possible,
     )
+
+
+def check_name(raw: str, vocab: Vocabulary, source: str, line: int | None
+               ) -> tuple[str | None, tuple[str, ...], tuple[Match, ...]]:
+    """An end-user name, whitespace-normalised, with the Entity List entries it equals (hits, sorted) and the
+    close but inexact ones (possible matches, for review); an over-long name is an error."""
+    name = " ".join(raw.split()) or None
+    if name is None:
+        return None, (), ()
+    if len(name) > NAME_MAX:
+        raise _error(source, line, "end_user_name", f"longer than {NAME_MAX} characters")
+    screened = vocab.screen(name)
+    return name, tuple(sorted({m.entry for m in screened.hits})), screened.possible
 
 
 def check_header(name: str, fieldnames: list[str]) -> list[str]:
@@ -277,6 +352,7 @@ def read_rdf(path: Path, vocab: Vocabulary, default_date: dt.date) -> list[Expor
             "knows_unauthorized_use": value_of(WAKG.knowsUnauthorizedUse).lower(),
             "date": value_of(WAKG.transactionDate),
             "license": value_of(WAKG.licenseNumber),
+            "end_user_name": value_of(WAKG.endUserName),
         }
         records.append(check_values(values, vocab, where, None, default_date))
     if not records:
@@ -318,6 +394,16 @@ def record_triples(record: ExportRecord):
         yield owner, RDF.type, END_USER_CLASSES[record.incident_system_owner]
     if record.license:
         yield node, WAKG.licenseNumber, Literal(record.license)
+    if record.end_user_name:
+        yield node, WAKG.endUserName, Literal(record.end_user_name)
+        for entry in record.hits:
+            yield node, WAKG.screeningHit, URIRef(entry)
+        for number, match in enumerate(record.possible_matches, start=1):
+            candidate = URIRef(f"{node}/possible-match/{number}")
+            yield node, WAKG.possibleMatch, candidate
+            yield candidate, WAKG.matchedEntry, URIRef(match.entry)
+            yield candidate, WAKG.matchedName, Literal(match.matched_name)
+            yield candidate, WAKG.matchScore, Literal(Decimal(f"{match.score:.1f}"))
 
 
 def records_to_graph(records: list[ExportRecord]) -> Graph:

@@ -48,7 +48,8 @@ from .namespaces import ECCN, GROUP, WAKG
 
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
 TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")
-DATED_CLASSES = (WAKG.CountryGroupMembership, WAKG.CountryChartMark, WAKG.ProvisionText, WAKG.DestinationTreatment)
+DATED_CLASSES = (WAKG.CountryGroupMembership, WAKG.CountryChartMark, WAKG.ProvisionText, WAKG.DestinationTreatment,
+                 WAKG.SanctionsMeasure, WAKG.CclEntryGap)
 
 
 @dataclass
@@ -82,12 +83,19 @@ def _rule_groups(kg: Graph) -> frozenset[str]:
     return frozenset(str(kg.value(g, SKOS.notation)) for g in with_subgroups if kg.value(g, SKOS.notation))
 
 
-def _rule_terms() -> frozenset[str]:
-    """Classes and individuals of the ontology that the rules name: all they can tell inputs apart by."""
+DATA_NAMED_CLASSES = (WAKG.excludesTransactionType,)  # reference data the rules match an input's class against
+
+
+def _rule_terms(kg: Graph) -> frozenset[str]:
+    """Classes and individuals of the ontology that the rules name, or that reference data names where the
+    rules compare an input's class with it (a sanctions measure's excluded transaction types): all they
+    can tell inputs apart by."""
     from .namespaces import WAKG as ns
 
     text = (shapes_dir() / setwise.RULES_FILE).read_text(encoding="utf-8")
-    return frozenset(str(ns[t]) for t in TERM_REFERENCE.findall(text))
+    named = {str(ns[t]) for t in TERM_REFERENCE.findall(text)}
+    named |= {str(o) for p in DATA_NAMED_CLASSES for o in kg.objects(None, p)}
+    return frozenset(named)
 
 
 def _profiles(values: dict, describe) -> dict:
@@ -138,7 +146,7 @@ def compile_tables(kg: Graph) -> Compiled:
                         for e, c in kg.subject_objects(WAKG.chartColumn) if str(e).startswith(str(ECCN)))
     points = _change_points(kg)
     starts = [dt.date.min] + points
-    destinations = sorted({temporal.code(d) for d in kg.subjects(RDF.type, WAKG.Destination)})
+    destinations = sorted({temporal.code(d) for cls in (WAKG.Destination, WAKG.Region) for d in kg.subjects(RDF.type, cls)})
     profiles: dict[tuple, int] = {}
     destination_profiles = {}
     regimes, regime_ids = [], {}
@@ -146,28 +154,33 @@ def compile_tables(kg: Graph) -> Compiled:
         day = start if start != dt.date.min else points[0] - dt.timedelta(days=1)
         members = temporal.group_members(kg, day)
         marks = temporal.chart_marks(kg, day)
+        sanctions = temporal.sanctions_in_force(kg, day)
         for code in destinations:
-            effective = temporal.treated_as(kg, code, day)
+            effective = temporal.effective_destination(kg, code, day)
             profile = (
                 effective != code,
                 frozenset(g for g, m in members.items() if effective in m and g in groups),
                 frozenset(marks.get(effective, set()) & columns),
                 effective in marks,
+                frozenset(sanctions.get(code, set()) | sanctions.get(effective, set())),
             )
             destination_profiles[(bucket, code)] = profiles.setdefault(profile, len(profiles))
         texts = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.ProvisionText, day))
         in_force = frozenset(str(e) for e in kg.subjects(WAKG.validFrom, None)
                              if str(e).startswith(str(ECCN)) and kg.value(e, WAKG.validFrom).toPython() <= day)
-        regimes.append(regime_ids.setdefault((texts, in_force), len(regime_ids)))
+        gaps = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.CclEntryGap, day))
+        regimes.append(regime_ids.setdefault((texts, in_force, gaps), len(regime_ids)))
     items, people = _types(kg)
-    terms = _rule_terms()
+    terms = _rule_terms(kg)
     from .exports_input import END_USES, TRANSACTIONS
 
     def item_profile(eccn: str):
         entry = ECCN[eccn]
         return (items[eccn] & terms, frozenset(str(t) for t in kg.objects(entry, RDF.type)) & terms,
                 frozenset(str(kg.value(c, SKOS.notation)) for c in kg.objects(entry, WAKG.chartColumn)),
-                kg.value(entry, WAKG.validFrom))
+                kg.value(entry, WAKG.validFrom),
+                frozenset(str(c) for c in kg.objects(entry, WAKG.inCategory)),  # the reach of sanctions scopes
+                frozenset(str(g) for g in kg.subjects(WAKG.gapOf, entry)))  # dated absences from the CCL
 
     def transaction_profile(kind: str):
         classes = {str(c) for c in kg.transitive_objects(TRANSACTIONS[kind], URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"))}
@@ -182,8 +195,12 @@ def compile_tables(kg: Graph) -> Compiled:
     return compiled
 
 
+KEY_FORMAT = b"situation-key-2"  # change when what the key holds changes (here: sanctions, gaps, screening)
+
+
 def _tables_key() -> str:
-    digest = hashlib.sha256()
+    """Key of the compiled tables and the stored decisions: the rules, and the shape of the situation key."""
+    digest = hashlib.sha256(KEY_FORMAT)
     for path in sorted(shapes_dir().glob("*.ttl")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -203,7 +220,8 @@ Key = tuple
 def key_of(record: ExportRecord, tables: Compiled) -> Key:
     """Everything the rules can read of an export, as profiles: what the rules can tell apart of each
     field is the set of ontology terms they name that the field's value belongs to (the incident-system
-    owner only matters with digital artifacts)."""
+    owner only matters with digital artifacts; of the end-user name, only the Entity List entries it
+    equals that are in force on the date)."""
     bucket = tables.bucket(record.date)
     return (
         tables.item_profiles[record.eccn],
@@ -215,6 +233,7 @@ def key_of(record: ExportRecord, tables: Compiled) -> Key:
         record.digital_artifacts,
         tables.owner_profiles[record.incident_system_owner if record.digital_artifacts else None],
         record.knows_unauthorized_use,
+        record.hits_in_force,
     )
 
 
@@ -284,8 +303,11 @@ class DecisionTable:
     def start_workers(self) -> None:
         """Start the worker processes now (they load the tables while the caller reads its input)."""
         if self.processes > 1 and self.pool is None:
+            from .api import screening_list_path, use_screening_list
+
             self.pool = ProcessPoolExecutor(max_workers=self.processes - 1,
-                                            mp_context=multiprocessing.get_context("spawn"))
+                                            mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=use_screening_list, initargs=(screening_list_path(),))
             for _ in range(self.processes - 1):
                 self.pool.submit(_warm_up)
 
@@ -347,9 +369,9 @@ class RuleRunner:
     than deleting a large batch takes), and the set-at-a-time rules run over it."""
 
     def __init__(self) -> None:
-        from .api import reference_ntriples
+        from .api import reference_ntriples, screening_ntriples
 
-        self.reference = reference_ntriples()
+        self.reference = reference_ntriples() + screening_ntriples()
 
     def decide(self, reps: list[ExportRecord], tables: Compiled) -> dict[str, dict]:
         store = ox.Store()
@@ -413,6 +435,7 @@ def save_table(table: DecisionTable) -> None:
 def determinations(records: list[ExportRecord], table: DecisionTable | None = None) -> list[Determination]:
     table = table or new_table()
     return [
-        Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast")
+        Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast",
+                      r.possible_matches)
         for r, d in zip(records, table.decide(records))
     ]

@@ -8,11 +8,11 @@ import json
 from collections import Counter
 
 from .api import CheckResult
-from .determination import Determination
+from .determination import Determination, match_text
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
 CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
-              "confidence", "engine", "explanation")
+              "confidence", "engine", "explanation", "possible_matches")
 
 
 def _confidence(value: float | None) -> str:
@@ -27,6 +27,9 @@ def render_text(result: CheckResult) -> str:
         flag = "  ** NEEDS A LICENSE **" if d.needs_license else ""
         out.append(f"{d.id}: {d.verdict}{exception}  law as of {d.law_as_of}  confidence {_confidence(d.confidence)}{held}{flag}")
         out.append(f"  deciding: {'; '.join(d.deciding_provisions)}")
+        for match in d.possible_matches:
+            out.append(f"  ** POSSIBLE ENTITY LIST MATCH, REVIEW **: '{match.matched_name}' (listed as {match.listed_name}), "
+                       f"similarity {match.score:.0f} of 100; decides nothing until a person confirms or clears it")
         for number, step in enumerate(d.explanation, start=1):
             note = ""
             if step.text_status == "secondary summary":
@@ -48,6 +51,9 @@ def summary_line(result: CheckResult) -> str:
     lacking = result.needing_license
     tail = f"; {len(lacking)} need a license they lack: {', '.join(d.id for d in lacking)}" if lacking else \
         "; none needs a license it lacks"
+    review = sum(1 for d in result.determinations if d.needs_review)
+    if review:
+        tail += f"; {review} with a possible Entity List match to review"
     return f"{len(result.determinations)} exports ({result.engine} engine): {parts}{tail}"
 
 
@@ -58,6 +64,7 @@ def render_json(result: CheckResult) -> str:
             "exports": len(result.determinations),
             "verdicts": dict(sorted(Counter(d.verdict for d in result.determinations).items())),
             "needing_license": [d.id for d in result.needing_license],
+            "possible_matches_to_review": [d.id for d in result.determinations if d.needs_review],
         },
         "determinations": [d.to_dict() for d in result.determinations],
     }
@@ -80,6 +87,7 @@ def csv_row(d: Determination) -> dict:
         "confidence": _confidence(d.confidence),
         "engine": d.engine,
         "explanation": " | ".join(f"{s.text} ({s.provision})" for s in d.explanation),
+        "possible_matches": match_text(d.possible_matches),
     }
 
 

@@ -42,6 +42,9 @@ def graph_stats(graph: Graph, as_of: dt.date) -> dict:
         "object_properties": sum(1 for p in graph.subjects(RDF.type, OWL.ObjectProperty) if p.startswith(WAKG)),
         "datatype_properties": sum(1 for p in graph.subjects(RDF.type, OWL.DatatypeProperty) if p.startswith(WAKG)),
         "destinations": len(instances_of(graph, WAKG.Destination)),
+        "regions": len(instances_of(graph, WAKG.Region)),
+        "sanctions_measures": len(instances_of(graph, WAKG.SanctionsMeasure)),
+        "entity_list_entries": len(instances_of(graph, WAKG.EntityListEntry)),
         "sovereign_states": len(instances_of(graph, WAKG.SovereignState)),
         "participating_states": len(participants),
         "eu_member_states": len(eu),
@@ -62,8 +65,9 @@ def graph_stats(graph: Graph, as_of: dt.date) -> dict:
 
 def render_text(stats: dict) -> str:
     lines = [f"wassenaar-kg as of {stats['as_of']}"]
-    for key in ("triples", "classes", "destinations", "sovereign_states", "participating_states", "eu_member_states",
-                "eccns", "cybersecurity_item_entries", "wassenaar_entries", "legal_provisions", "dated_facts"):
+    for key in ("triples", "classes", "destinations", "regions", "sovereign_states", "participating_states",
+                "eu_member_states", "eccns", "cybersecurity_item_entries", "wassenaar_entries", "legal_provisions",
+                "sanctions_measures", "entity_list_entries", "dated_facts"):
         lines.append(f"  {key.replace('_', ' '):28} {stats[key]}")
     lines.append(f"  {'EU members outside WA':28} {', '.join(stats['eu_members_outside_arrangement']) or '-'}")
     lines.append("  country groups: " + ", ".join(f"{g} {n}" for g, n in stats["country_groups"].items()))

@@ -33,7 +33,8 @@ import polars as pl
 
 from . import fast_engine
 from .errors import InputError
-from .exports_input import ExportRecord, Vocabulary, check_header, check_values
+from .exports_input import ExportRecord, Vocabulary, check_header, check_name, check_values
+from .determination import match_text
 from .report import CSV_FIELDS
 from .tables import open_csv
 
@@ -49,6 +50,7 @@ class StreamSummary:
     lacking: int = 0
     distinct_situations: int = 0
     explained: list[ExportRecord] = field(default_factory=list)
+    review: int = 0  # rows whose end-user name is a possible Entity List match
 
     @property
     def exit_code(self) -> int:
@@ -59,6 +61,8 @@ class StreamSummary:
         shown = ", ".join(self.needing_license) + (" ..." if self.lacking > len(self.needing_license) else "")
         tail = f"; {self.lacking} need a license they lack: {shown}" if self.lacking else \
             "; none needs a license it lacks"
+        if self.review:
+            tail += f"; {self.review} with a possible Entity List match to review"
         return (f"{self.rows} exports ({self.engine} engine, {self.distinct_situations} distinct situations "
                 f"decided by the rules): {parts}{tail}")
 
@@ -176,7 +180,7 @@ def _locate(path: Path, message: str) -> None:
 # --------------------------------------------------------------------------------------------- checking
 
 FIELDS = ("eccn", "destination", "end_user", "end_use", "transaction", "digital_artifacts",
-          "incident_system_owner", "knows_unauthorized_use", "date")
+          "incident_system_owner", "knows_unauthorized_use", "date", "end_user_name")
 
 
 class _Columns:
@@ -194,6 +198,14 @@ class _Columns:
         self.profile_of_pair = {bucket * len(self.destinations) + self.destination_index[code]: profile
                                 for (bucket, code), profile in tables.destination_profiles.items()}
         self.regime_of_bucket = dict(enumerate(tables.regimes))
+        # end-user names: each distinct name is screened once (check_values); rows keep the number of its set
+        # of Entity List hits, and the hits in force on the row's date become the `screen` part of the key
+        self.hitsets: list[tuple[str, ...]] = [()]
+        self.hitset_ids: dict[tuple[str, ...], int] = {(): 0}
+        self.review: dict[str, tuple] = {}  # raw name -> possible matches (for review; decide nothing)
+        self.screens: list[tuple[str, ...]] = [()]
+        self.screen_ids: dict[tuple[str, ...], int] = {(): 0}
+        self.screen_of: dict[tuple[int, str], int] = {}
         self.radices = (
             max(tables.item_profiles.values()) + 1, max(tables.destination_profiles.values()) + 1,
             max(tables.regimes) + 1, max(tables.user_profiles.values()) + 1, max(tables.use_profiles.values()) + 1,
@@ -227,6 +239,7 @@ class _Columns:
     def learn(self, batch: pl.DataFrame, offset: int) -> None:
         """Check every value not seen before, each on the first row that has it, rows in file order."""
         candidates: set[int] = set()
+        names: set[int] = set()  # rows whose only new value is the end-user name: screened without the rest
         indexed = batch.with_row_index("_row")
         for column in FIELDS:
             if column not in batch.columns:
@@ -235,15 +248,33 @@ class _Columns:
                 continue
             firsts = indexed.group_by(column).agg(pl.col("_row").min())
             memo = self.memo[column]
-            candidates.update(row for value, row in firsts.iter_rows() if value not in memo)
+            found = names if column == "end_user_name" else candidates
+            found.update(row for value, row in firsts.iter_rows() if value not in memo)
         blank_ids = indexed.filter(pl.col("id").str.strip_chars() == "").get_column("_row")
         if len(blank_ids):
             candidates.add(blank_ids.min())
-        for index in sorted(candidates):
+        for index in sorted(candidates | names):
             values = dict(zip(self.header, batch.row(index)))
-            record = self._check(values, index, offset)
-            for column, value in self._checked(record).items():
-                self.memo[column][values.get(column, "")] = value
+            raw_name = values.get("end_user_name", "")
+            if index in candidates:
+                record = self._check(values, index, offset)
+                for column, value in self._checked(record).items():
+                    self.memo[column][values.get(column, "")] = value
+                self._learn_name(raw_name, record.hits, record.possible_matches)
+            elif raw_name not in self.memo["end_user_name"]:
+                try:
+                    _, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
+                except InputError as error:
+                    raise InputError(error.file, error.message, _physical_line(Path(self.name), offset + index),
+                                     error.field) from None
+                self._learn_name(raw_name, hits, possible)
+
+    def _learn_name(self, raw: str, hits: tuple[str, ...], possible: tuple) -> None:
+        self.memo["end_user_name"][raw] = self.hitset_ids.setdefault(hits, len(self.hitset_ids))
+        if len(self.hitsets) < len(self.hitset_ids):
+            self.hitsets.append(hits)
+        if possible:
+            self.review[raw] = possible
 
     def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Columns `key` (packed decision key) and `law_as_of` (ISO date) for every row."""
@@ -254,6 +285,7 @@ class _Columns:
         dates = self.memo["date"]
         frame = batch.select(
             *(mapped(c, self.memo[c]).alias(c) for c in FIELDS if c != "date"),
+            (pl.col("end_user_name") if "end_user_name" in batch.columns else pl.lit("")).alias("name"),
             mapped("date", {raw: bucket for raw, (bucket, _) in dates.items()}).alias("bucket"),
             mapped("date", {raw: iso for raw, (_, iso) in dates.items()}, pl.String).alias("law_as_of"),
         )
@@ -268,16 +300,34 @@ class _Columns:
         key = pl.lit(0, dtype=pl.Int64)
         for part, radix in zip(parts, self.radices):
             key = key * radix + part
-        return frame.select(key.alias("key"), "law_as_of")
+        return frame.select(key.alias("key"), "law_as_of", self._screens(frame).alias("screen"), "name")
 
-    def unpack(self, packed: int) -> tuple:
-        """The fast_engine key tuple of a packed key."""
+    def _screens(self, frame: pl.DataFrame) -> pl.Series:
+        """Per row, the number of the set of its name's Entity List hits in force on its date (0: none)."""
+        listed = frame.filter(pl.col("end_user_name") > 0)
+        if not listed.height:
+            return pl.Series("screen", [0] * frame.height, dtype=pl.Int64)
+        for hitset, day in listed.select("end_user_name", "law_as_of").unique().iter_rows():
+            if (hitset, day) not in self.screen_of:
+                date = dt.date.fromisoformat(day)
+                in_force = tuple(e for e in self.hitsets[hitset] if self.vocab.in_force(e, date))
+                self.screen_of[(hitset, day)] = self.screen_ids.setdefault(in_force, len(self.screen_ids))
+                if len(self.screens) < len(self.screen_ids):
+                    self.screens.append(in_force)
+        pairs = {f"{h}|{d}": n for (h, d), n in self.screen_of.items()}
+        return (pl.when(pl.col("end_user_name") > 0)
+                .then(pl.concat_str([pl.col("end_user_name").cast(pl.String), pl.col("law_as_of")], separator="|")
+                      .replace_strict(pairs, default=0, return_dtype=pl.Int64))
+                .otherwise(0))
+
+    def unpack(self, packed: int, screen: int) -> tuple:
+        """The fast_engine key tuple of a packed key and a screen number."""
         digits = []
         for radix in reversed(self.radices):
             packed, digit = divmod(packed, radix)
             digits.append(digit)
         item, destination, regime, user, use, kind, artifacts, owner, knows = reversed(digits)
-        return item, destination, regime, user, use, kind, bool(artifacts), owner - 1, bool(knows)
+        return item, destination, regime, user, use, kind, bool(artifacts), owner - 1, bool(knows), self.screens[screen]
 
 
 class _Ids:
@@ -314,21 +364,21 @@ def _report_duplicate(path: Path, records: int) -> None:
 class _Decided:
     """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt)."""
 
-    SCHEMA = {"key": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
+    SCHEMA = {"key": pl.Int64, "screen": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
               "deciding_provisions": pl.String, "provision_list": pl.List(pl.String)}
 
     def __init__(self) -> None:
-        self.known: set[int] = set()
+        self.known: set[tuple[int, int]] = set()
         self.frame = pl.DataFrame(schema=self.SCHEMA)
 
-    def unknown(self, packed_keys: list[int]) -> list[int]:
+    def unknown(self, packed_keys: list[tuple[int, int]]) -> list[tuple[int, int]]:
         return [k for k in packed_keys if k not in self.known]
 
-    def extend(self, table: fast_engine.DecisionTable, columns: _Columns, packed_keys: list[int]) -> None:
+    def extend(self, table: fast_engine.DecisionTable, columns: _Columns, packed_keys: list[tuple[int, int]]) -> None:
         rows = []
-        for packed in packed_keys:
-            decision = table.decisions[columns.unpack(packed)]
-            rows.append((packed, decision.verdict, decision.license_exception, decision.provisions_text,
+        for packed, screen in packed_keys:
+            decision = table.decisions[columns.unpack(packed, screen)]
+            rows.append((packed, screen, decision.verdict, decision.license_exception, decision.provisions_text,
                          list(decision.deciding_provisions)))
         if rows:
             self.frame = pl.concat([self.frame, pl.DataFrame(rows, orient="row", schema=self.SCHEMA)])
@@ -341,12 +391,13 @@ def _write(out: pl.DataFrame, handle: IO[str], fmt: str) -> None:
             "id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license",
             pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("needs_license"),
             pl.lit(None, pl.String).alias("confidence"), pl.lit("fast").alias("engine"),
-            pl.lit(None, pl.String).alias("explanation"),
+            pl.lit(None, pl.String).alias("explanation"), "possible_matches",
         ).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
     else:
         text = out.select(pl.struct(
             "id", "verdict", "license_exception", pl.col("provision_list").alias("deciding_provisions"), "law_as_of",
             pl.col("license").replace("", None), "needs_license", pl.lit("fast").alias("engine"),
+            pl.col("possible_matches").replace("", None),
         ).struct.json_encode()).to_series().str.join("\n").item() + "\n"
     handle.write(text)
 
@@ -392,17 +443,25 @@ def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fas
         pl.Series("license", [""] * batch.height)
     keyed = columns.keys(batch).with_columns(ids.alias("id"), licenses.alias("license"),
                                              pl.Series("_row", range(batch.height)))
-    distinct = keyed.group_by("key").agg(pl.col("_row").min())
-    new = decided.unknown(distinct.get_column("key").to_list())
+    distinct = keyed.group_by("key", "screen").agg(pl.col("_row").min())
+    new = decided.unknown(list(distinct.select("key", "screen").iter_rows()))
     missing = {}
     if new:
-        for packed, index in distinct.filter(pl.col("key").is_in(new)).iter_rows():
-            key = columns.unpack(packed)
+        wanted = set(new)
+        for packed, screen, index in distinct.iter_rows():
+            if (packed, screen) not in wanted:
+                continue
+            key = columns.unpack(packed, screen)
             if key not in table.decisions and key not in missing:
                 missing[key] = columns.check_row(batch, index, offset)
         table.add(missing)
         decided.extend(table, columns, new)
-    out = keyed.join(decided.frame, on="key", how="left", maintain_order="left")
+    out = keyed.join(decided.frame, on=["key", "screen"], how="left", maintain_order="left")
+    if columns.review:
+        review = {raw: match_text(found) for raw, found in columns.review.items()}
+        out = out.with_columns(pl.col("name").replace_strict(review, default="").alias("possible_matches"))
+    else:
+        out = out.with_columns(pl.lit("").alias("possible_matches"))
     out = out.with_columns(((pl.col("verdict") == "license_required") & (pl.col("license") == "")).alias("needs_license"))
     _write(out, handle, fmt)
     _tally(summary, out)
@@ -415,6 +474,7 @@ def _tally(summary: StreamSummary, out: pl.DataFrame) -> None:
     summary.rows += out.height
     for verdict, count in out.get_column("verdict").value_counts().iter_rows():
         summary.verdicts[verdict] += count
+    summary.review += int((out.get_column("possible_matches") != "").sum())
     lacking = out.filter(pl.col("needs_license")).get_column("id")
     summary.lacking += len(lacking)
     summary.needing_license.extend(lacking.head(SHOWN - len(summary.needing_license)).to_list())

@@ -102,6 +102,25 @@ def treated_as(graph: Graph, alpha2: str, day: dt.date) -> str:
     return alpha2
 
 
+def effective_destination(graph: Graph, code_: str, day: dt.date) -> str:
+    """The destination whose Country Groups and Chart row apply: the treatment in force, else a region's
+    country (UA-43 -> UA), else the destination itself."""
+    treated = treated_as(graph, code_, day)
+    if treated != code_:
+        return treated
+    country = graph.value(COUNTRY[code_], WAKG.regionOf)
+    return code(country) if country is not None else code_
+
+
+def sanctions_in_force(graph: Graph, day: dt.date) -> dict[str, set[str]]:
+    """Destination code (a country or a region) -> IRIs of the part 746 measures in force for it on `day`."""
+    found: dict[str, set[str]] = {}
+    for fact in facts_on(graph, WAKG.SanctionsMeasure, day):
+        for destination in graph.objects(fact.node, WAKG.sanctionedDestination):
+            found.setdefault(code(destination), set()).add(str(fact.node))
+    return found
+
+
 def coverage(graph: Graph, dataset: str) -> tuple[dt.date | None, dt.date | None]:
     node = DS[dataset]
     return _date(graph, node, WAKG.coverageFrom), _date(graph, node, WAKG.coverageThrough)

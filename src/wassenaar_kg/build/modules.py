@@ -7,6 +7,7 @@ committed (so the ontology loads without Python) and a test checks it is up to d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pycountry
@@ -14,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from ..namespaces import COL, COUNTRY, DS, FACT, GROUP, WA, WAKG, bind_prefixes
-from ..tables import read_table
+from ..tables import PRECISIONS, read_table
 from .implementations import build_implementations
 from .facts import FACT_COLUMNS, SourceRegistry, add_dated_fact, check_unique, require_known
 
@@ -179,6 +180,37 @@ def build_country_chart(tables: Path, sources: SourceRegistry) -> Graph:
     return graph
 
 
+def build_entity_list(tables: Path, sources: SourceRegistry) -> Graph:
+    """Entity List entries of the spyware and intrusion-tool vendors (15 CFR part 744, Supp. No. 4)."""
+    from ..entity_list import PARTY, DatedEntry, ENTRY, triples
+    from ..screening_list import ListEntry
+
+    graph = bind_prefixes(Graph())
+    known = known_destinations()
+    rows = read_table(tables / "entity-list.csv", ("name", "alt_names", "country", "license_requirement",
+                                                    "license_policy", "federal_register_notice", "party") + FACT_COLUMNS)
+    check_unique(rows, ("name",))
+    for row in rows:
+        code = require_known(row, "country", row["country"], known, "destination code")
+        entry = ListEntry(name=row["name"], alt_names=tuple(row.split("alt_names")), countries=(code,),
+                          federal_register_notices=tuple(row.split("federal_register_notice")),
+                          start_date=row.date("valid_from"), end_date=row.date("valid_through", required=False),
+                          license_requirement=row["license_requirement"], license_policy=row["license_policy"],
+                          source="Entity List (EL) - Bureau of Industry and Security")
+        if not entry.federal_register_notices:
+            raise row.error("federal_register_notice", "an entry needs the Federal Register notice that listed it")
+        slug = re.sub(r"[^a-z0-9]+", "-", row["name"].lower()).strip("-")
+        item = DatedEntry(iri=URIRef(ENTRY + slug), entry=entry, valid_from=entry.start_date,
+                          exact_start=row.choice("from_precision", PRECISIONS) == "exact",
+                          valid_through=entry.end_date, confidence=row.confidence(),
+                          sources=tuple(str(sources.iri(s, row)) for s in row.split("sources")),
+                          party=URIRef(PARTY + row["party"]) if row["party"] else None, note=row["note"])
+        triples(item, graph)
+        graph.add((URIRef(ENTRY + slug), DCTERMS.isPartOf, DS["entity-list"]))
+    _dataset(graph, "entity-list", "Entity List entries of spyware and intrusion-tool vendors (15 CFR part 744, Supp. No. 4)", None)
+    return graph
+
+
 GENERATED = {
     "sources.ttl": ("Sources cited by the reference data (tables/sources.csv, tables/impl-sources.csv).", None),
     "destinations.ttl": ("Destinations: ISO 3166-1 (pycountry) plus Kosovo, EAR spellings, treatments.", build_destinations),
@@ -187,6 +219,7 @@ GENERATED = {
     "ear-country-groups.ttl": ("EAR Country Groups, dated.", build_country_groups),
     "ear-country-chart.ttl": ("Commerce Country Chart marks, dated.", build_country_chart),
     "implementations.ttl": ("National and regional implementations of the Wassenaar cyber entries.", build_implementations),
+    "entity-list.ttl": ("Entity List entries of spyware and intrusion-tool vendors, dated and cited.", build_entity_list),
 }
 
 
