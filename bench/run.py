@@ -93,7 +93,9 @@ def main(argv=None) -> int:
     results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "runs": []}
     try:
         warm_cache = work / "cache"
-        shutil.copytree(ROOT / ".cache" / "wakg", warm_cache, dirs_exist_ok=True) if (ROOT / ".cache" / "wakg").exists() else None
+        from wassenaar_kg.kg.cache import cache_dir
+
+        shutil.copytree(cache_dir(), warm_cache, dirs_exist_ok=True) if cache_dir().exists() else None
         for size in (int(s) for s in args.sizes.split(",")):
             path = generate(work / f"orders-{size}.csv", size, args.seed)
             cold = work / f"cold-{size}"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from wassenaar_kg.graph import load_graph, ontology_dir
+from wassenaar_kg.kg.files import load_graph, ontology_dir
 
 KEY_DATES = {
     "ifr_effective": dt.date(2022, 3, 7),

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from wassenaar_kg.build import stale_modules, write_modules
+from wassenaar_kg.kg.build import stale_modules, write_modules
 from wassenaar_kg.cli import main
 from wassenaar_kg.errors import InputError
-from wassenaar_kg.graph import ontology_dir
+from wassenaar_kg.kg.files import ontology_dir
 
 
 def test_generated_modules_are_up_to_date():

@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from wassenaar_kg.api import reference_graph
-from wassenaar_kg.compare import compare
-from wassenaar_kg.compare_report import render
+from wassenaar_kg.analyst.compare import compare
+from wassenaar_kg.analyst.compare_report import render
 from wassenaar_kg.errors import InputError
 
 AS_OF = dt.date(2026, 7, 23)

@@ -17,9 +17,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wassenaar_kg import fast_engine, reference_engine, temporal
+from wassenaar_kg.decide import fast as fast_engine
+from wassenaar_kg.decide import reference as reference_engine
+from wassenaar_kg.kg import temporal
 from wassenaar_kg.api import reference_graph, vocabulary
-from wassenaar_kg.exports_input import END_USER_CLASSES, END_USES, TRANSACTIONS, ExportRecord, check_values
+from wassenaar_kg.decide.records import END_USER_CLASSES, END_USES, TRANSACTIONS, ExportRecord, check_values
 
 KG = reference_graph()
 TABLES = fast_engine.compiled()

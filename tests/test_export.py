@@ -15,11 +15,11 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import PROV
 
-from wassenaar_kg import reasoned
+from wassenaar_kg.analyst import reasoned
 from wassenaar_kg.api import ASSERTED_GRAPH, INFERRED_GRAPH
-from wassenaar_kg.export import write_export
-from wassenaar_kg.namespaces import WAKG
-from wassenaar_kg.reasoned import REFERENCE_GRAPH
+from wassenaar_kg.analyst.graph_export import write_export
+from wassenaar_kg.kg.namespaces import WAKG
+from wassenaar_kg.analyst.reasoned import REFERENCE_GRAPH
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "exports.csv"
 AS_OF = dt.date(2026, 7, 23)

@@ -153,7 +153,7 @@ def _stream(path: Path, monkeypatch, block: int):
     import datetime as dt
     import io
 
-    from wassenaar_kg import stream
+    from wassenaar_kg.decide import stream
     from wassenaar_kg.api import vocabulary
 
     monkeypatch.setattr(stream, "BLOCK", block)
@@ -193,15 +193,15 @@ def test_worker_processes_decide_like_one_process(monkeypatch):
     """New situations shared out among spawned workers get the decisions one process gives them."""
     import datetime as dt
 
-    from wassenaar_kg import fast_engine
-    from wassenaar_kg.exports_input import ExportRecord
+    from wassenaar_kg.decide import fast as fast_engine
+    from wassenaar_kg.decide.records import ExportRecord
 
     records = [ExportRecord(id=f"w{i}", eccn=eccn, destination=dest, end_user=user, date=dt.date(2024, 5, 1))
                for i, (eccn, dest, user) in enumerate(
                    (e, d, u) for e in ("4D004", "5A001.j", "4E001.a") for d in ("CN", "DE", "IR", "IL", "AE")
                    for u in ("government", "bank_or_financial", "non_government"))]
-    expected = fast_engine.DecisionTable(fast_engine.compiled(), processes=1).decide(records)
-    parallel = fast_engine.DecisionTable(fast_engine.compiled(), processes=2)
+    expected = fast_engine.DecisionStore(fast_engine.compiled(), processes=1).decide(records)
+    parallel = fast_engine.DecisionStore(fast_engine.compiled(), processes=2)
     monkeypatch.setattr(fast_engine, "PARALLEL_MIN", 2)
     try:
         got = parallel.decide(records)
@@ -225,8 +225,8 @@ def test_a_broken_worker_pool_falls_back_to_one_process(monkeypatch):
     from concurrent.futures import Future
     from concurrent.futures.process import BrokenProcessPool
 
-    from wassenaar_kg import fast_engine
-    from wassenaar_kg.exports_input import ExportRecord
+    from wassenaar_kg.decide import fast as fast_engine
+    from wassenaar_kg.decide.records import ExportRecord
 
     class DeadPool:
         def __init__(self, *args, **kwargs):
@@ -244,17 +244,17 @@ def test_a_broken_worker_pool_falls_back_to_one_process(monkeypatch):
     monkeypatch.setattr(fast_engine, "PARALLEL_MIN", 2)
     records = [ExportRecord(id=f"b{i}", eccn="4D004", destination=d, end_user="government", date=dt.date(2024, 5, 1))
                for i, d in enumerate(("CN", "DE", "IL", "RU"))]
-    table = fast_engine.DecisionTable(fast_engine.compiled(), processes=2)
+    table = fast_engine.DecisionStore(fast_engine.compiled(), processes=2)
     decided = table.decide(records)
     assert table.processes == 1 and table.pool is None
-    assert decided == fast_engine.DecisionTable(fast_engine.compiled()).decide(records)
+    assert decided == fast_engine.DecisionStore(fast_engine.compiled()).decide(records)
 
 
 def test_the_python_api_never_starts_worker_processes():
     """Spawned workers re-import __main__; a user's script without a main guard would run twice."""
-    from wassenaar_kg import fast_engine
+    from wassenaar_kg.decide import fast as fast_engine
 
-    assert fast_engine.new_table().processes == 1
+    assert fast_engine.load_decisions().processes == 1
 
 
 def test_python_api_chooses_the_engine_by_size(book):

@@ -12,8 +12,8 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from wassenaar_kg.graph import load_graph, ontology_dir
-from wassenaar_kg.namespaces import ECCN, ONTOLOGY_IRI, WAKG
+from wassenaar_kg.kg.files import load_graph, ontology_dir
+from wassenaar_kg.kg.namespaces import ECCN, ONTOLOGY_IRI, WAKG
 
 TBOX = ontology_dir() / "wakg.ttl"
 
@@ -146,8 +146,8 @@ def test_hermit_and_owlrl_agree_on_export_individuals(kg):
     """Every end-user type and every modelled ECCN, as export individuals: same wakg classes from both reasoners."""
     import datetime as dt
 
-    from wassenaar_kg.exports_input import END_USER_CLASSES, ExportRecord, Vocabulary, records_to_graph
-    from wassenaar_kg.reference_engine import classify
+    from wassenaar_kg.decide.records import END_USER_CLASSES, ExportRecord, Vocabulary, records_to_graph
+    from wassenaar_kg.decide.reference import classify
 
     eccns = sorted(Vocabulary(kg).eccns.values())
     records = [

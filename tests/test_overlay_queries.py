@@ -18,7 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from wassenaar_kg import queries, reasoned
+from wassenaar_kg.analyst import queries
+from wassenaar_kg.analyst import reasoned
 
 D = dt.date
 SNAPSHOT = D(2026, 7, 23)

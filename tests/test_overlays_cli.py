@@ -17,8 +17,8 @@ from rdflib.namespace import RDF
 from wassenaar_kg import check
 from wassenaar_kg.api import ASSERTED_GRAPH, INFERRED_GRAPH, use_screening_list, vocabulary
 from wassenaar_kg.errors import InputError
-from wassenaar_kg.exports_input import check_values
-from wassenaar_kg.namespaces import WAKG
+from wassenaar_kg.decide.records import check_values
+from wassenaar_kg.kg.namespaces import WAKG
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csl"
 BOOK = """id,eccn,destination,end_user,end_use,date,end_user_name

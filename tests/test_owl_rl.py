@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from wassenaar_kg import owl_rl
+from wassenaar_kg.decide import owl_rl
 from wassenaar_kg.errors import InputError
-from wassenaar_kg.exports_input import END_USER_CLASSES, ExportRecord, Vocabulary, records_to_graph
-from wassenaar_kg.reference_engine import classify
+from wassenaar_kg.decide.records import END_USER_CLASSES, ExportRecord, Vocabulary, records_to_graph
+from wassenaar_kg.decide.reference import classify
 
 
 def test_reasonable_and_owlrl_give_the_same_classes(kg):

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from wassenaar_kg import temporal
-from wassenaar_kg.stats import graph_stats
+from wassenaar_kg.kg import temporal
+from wassenaar_kg.analyst.stats import graph_stats
 
 D = dt.date
 SNAPSHOT = D(2026, 7, 23)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from wassenaar_kg.graph import ontology_dir
-from wassenaar_kg.namespaces import COUNTRY, DS, ECCN, FACT, GROUP, WA, WAKG
-from wassenaar_kg.quality import validate_reference_data
+from wassenaar_kg.kg.files import ontology_dir
+from wassenaar_kg.kg.namespaces import COUNTRY, DS, ECCN, FACT, GROUP, WA, WAKG
+from wassenaar_kg.analyst.quality import validate_reference_data
 
 SRC = URIRef("https://example.org/official-source")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wassenaar_kg.exports_input import Vocabulary, check_values
-from wassenaar_kg import reference_engine
+from wassenaar_kg.decide.records import Vocabulary, check_values
+from wassenaar_kg.decide import reference as reference_engine
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from wassenaar_kg.errors import InputError
-from wassenaar_kg.screening import Screener, normalize
-from wassenaar_kg.screening_list import CSV_COLUMNS, read_screening_list
+from wassenaar_kg.decide.screening import Screener, normalize
+from wassenaar_kg.kg.screening_list import CSV_COLUMNS, read_screening_list
 
 CSL = Path(__file__).parent / "fixtures" / "csl"
 EL = "Entity List (EL) - Bureau of Industry and Security"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -21,98 +21,17 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from . import __version__
-from .determination import Determination
-from .engines import AUTO_FAST_ABOVE, ENGINES, choose  # noqa: F401  (AUTO_FAST_ABOVE: part of the API)
-from .exports_input import ExportRecord, Vocabulary, check_values, read_exports
-from .graph import load_graph, ontology_files, shapes_dir
-from .namespaces import BASE, ONTOLOGY_IRI
+from .decide.determination import Determination
+from .decide.engines import AUTO_FAST_ABOVE, ENGINES, choose  # noqa: F401  (AUTO_FAST_ABOVE: part of the API)
+from .decide.records import ExportRecord, check_values, read_exports
+from .decide.vocabulary import (screening_entries, screening_list_path, screening_ntriples,  # noqa: F401
+                                use_screening_list, vocabulary)
+from .kg.files import ontology_files, shapes_dir
+from .kg.namespaces import BASE
+from .kg.reference import _version_iri, ontology_version_iri, reference_graph, reference_ntriples  # noqa: F401
 
 ASSERTED_GRAPH = URIRef(BASE + "graph/asserted")
 INFERRED_GRAPH = URIRef(BASE + "graph/inferred")
-
-
-@lru_cache(maxsize=1)
-def reference_graph() -> Graph:
-    """The knowledge graph, loaded once per process."""
-    return load_graph()
-
-
-@lru_cache(maxsize=1)
-def reference_ntriples() -> bytes:
-    """The knowledge graph as N-Triples, cached on disk: Oxigraph bulk-loads it in milliseconds, where
-    parsing the Turtle modules takes most of a second."""
-    from .cache import cached_bytes
-
-    return cached_bytes("reference.nt", lambda: reference_graph().serialize(format="nt", encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
-def ontology_version_iri() -> str:
-    """owl:versionIRI of the ontology (cached with the other derived data)."""
-    from .cache import cached_bytes
-
-    return cached_bytes("version-iri.txt", lambda: _version_iri(reference_graph()).encode()).decode()
-
-
-def _version_iri(kg: Graph) -> str:
-    found = kg.value(URIRef(ONTOLOGY_IRI), URIRef("http://www.w3.org/2002/07/owl#versionIRI"))
-    return str(found or ONTOLOGY_IRI)
-
-
-@lru_cache(maxsize=1)
-def _base_vocabulary() -> Vocabulary:
-    import pickle
-
-    from .cache import cached_bytes
-
-    return pickle.loads(cached_bytes("vocabulary-v2.pickle", lambda: pickle.dumps(Vocabulary(reference_graph()))))
-
-
-_SCREENING: dict[str, str | None] = {"path": None}
-
-
-def use_screening_list(path: str | Path | None) -> None:
-    """Screen end-user names against this Consolidated Screening List file as well as the bundled Entity List
-    entries (None: the bundled entries only), in this process and in worker processes started after this."""
-    _SCREENING["path"] = str(path) if path else None
-    screening_entries.cache_clear()
-    vocabulary.cache_clear()
-    screening_ntriples.cache_clear()
-
-
-def screening_list_path() -> str | None:
-    return _SCREENING["path"]
-
-
-@lru_cache(maxsize=1)
-def screening_entries() -> tuple:
-    """The Entity List rows of the active screening list as dated entries (checked: a bad file is an InputError)."""
-    path = _SCREENING["path"]
-    if not path:
-        return ()
-    from .entity_list import from_screening_list
-    from .screening_list import read_screening_list
-
-    return tuple(from_screening_list(read_screening_list(Path(path))))
-
-
-@lru_cache(maxsize=1)
-def screening_ntriples() -> bytes:
-    """The active screening list's entries as N-Triples, loaded into every rule store beside the reference graph."""
-    entries = screening_entries()
-    if not entries:
-        return b""
-    from .entity_list import graph_of
-
-    return graph_of(list(entries)).serialize(format="nt", encoding="utf-8")
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> Vocabulary:
-    """ECCN and destination names and the Entity List entries names are screened against, for checking
-    inputs (cached: no ontology parse on a warm start)."""
-    extra = screening_entries()
-    return _base_vocabulary().with_entries(extra) if extra else _base_vocabulary()
 
 
 @dataclass
@@ -133,13 +52,13 @@ class CheckResult:
 
     @cached_property
     def asserted(self) -> Graph:
-        from .oxi import graph_from
+        from .kg.oxigraph import graph_from
 
         return graph_from(self.asserted_triples)
 
     @cached_property
     def inferred(self) -> Graph:
-        from .oxi import graph_from
+        from .kg.oxigraph import graph_from
 
         graph = graph_from(self.inferred_triples)
         for triple in self.provenance:
@@ -238,17 +157,17 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     if engine == "auto":
         engine = choose(len(records)) if kg is None else "reference"
     if engine == "fast":
-        from . import fast_engine
+        from .decide import fast
 
-        table = fast_engine.new_table()
-        decided = fast_engine.determinations(records, table)
-        fast_engine.save_table(table)
+        table = fast.load_decisions()
+        decided = fast.determinations(records, table)
+        fast.store_decisions(table)
         lacking = [d.id for d in decided if d.needs_license]
         report = "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in lacking)
         return CheckResult(decided, "fast", report, not lacking)
-    from . import reference_engine
+    from .decide import reference
 
-    run = reference_engine.run(records, kg)
+    run = reference.run(records, kg)
     result = CheckResult(run.determinations, engine, run.report_text, run.report_conforms, run.asserted, run.inferred)
     add_provenance(result.provenance, engine, started, kg)
     return result

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .engines import AUTO_FAST_ABOVE, choose
+from .decide.engines import AUTO_FAST_ABOVE, choose
 from .errors import WakgError
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
@@ -23,8 +23,8 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from .graph import load_graph
-    from .stats import graph_stats, render_text
+    from .kg.files import load_graph
+    from .analyst.stats import graph_stats, render_text
 
     stats = graph_stats(load_graph(), args.as_of)
     print(json.dumps(stats, indent=2) if args.format == "json" else render_text(stats))
@@ -32,8 +32,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .build import stale_modules, write_modules
-    from .graph import ontology_dir
+    from .kg.build import stale_modules, write_modules
+    from .kg.files import ontology_dir
 
     if args.check:
         stale = stale_modules(ontology_dir())
@@ -46,10 +46,10 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .graph import load_graph
-    from .quality import validate_reference_data
+    from .kg.files import load_graph
+    from .analyst.quality import validate_reference_data
 
-    from .quality import qc_violations
+    from .analyst.quality import qc_violations
 
     report = validate_reference_data(load_graph())
     print(report.text.strip())
@@ -64,7 +64,7 @@ def _engine_for(args: argparse.Namespace) -> str:
     if args.engine != "auto":
         return args.engine
     if args.file.suffix.lower() == ".csv" and args.file.exists():
-        from .stream import count_rows
+        from .decide.stream import count_rows
 
         return choose(count_rows(args.file, AUTO_FAST_ABOVE))
     return "reference"
@@ -102,14 +102,14 @@ def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
     from .atomic import atomic_writer
     from .errors import InputError
     from .report import render_text
-    from .stream import check_csv_stream
+    from .decide.stream import check_csv_stream
 
     if args.file.suffix.lower() != ".csv":
         raise InputError(str(args.file), "the fast engine reads CSV; use --engine reference for Turtle or JSON-LD")
     if args.format not in ("csv", "jsonl"):
         raise InputError("--format", f"the fast engine streams csv or jsonl, not {args.format} "
                          "(use --engine reference for text, json, ttl or trig, or --explain for chains)")
-    from .fast_engine import workers
+    from .decide.fast import workers
 
     as_of = args.as_of or dt.date.today()
     with atomic_writer(args.output) if args.output else nullcontext(sys.stdout) as handle:
@@ -139,7 +139,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from . import queries
+    from .analyst import queries
 
     if args.list:
         for query in queries.library().values():
@@ -150,7 +150,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         from .errors import InputError
 
         raise InputError("wakg query", "name a query (see --list) or give a .rq file")
-    from .reasoned import build
+    from .analyst.reasoned import build
 
     query = queries.resolve(args.query)
     given = _params(args.param)
@@ -166,8 +166,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export
-    from .reasoned import build
+    from .analyst.graph_export import export
+    from .analyst.reasoned import build
 
     reasoned = build(args.as_of, args.data)
     export(reasoned, args.graphs, args.format, args.output, sys.stdout)
@@ -179,8 +179,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from .api import reference_graph
     from .atomic import atomic_writer
-    from .compare import compare
-    from .compare_report import render
+    from .analyst.compare import compare
+    from .analyst.compare_report import render
 
     entries = [e.strip() for e in args.entries.split(",") if e.strip()] if args.entries else None
     comparison = compare(reference_graph(), args.jurisdictions or None, entries, args.as_of)
@@ -195,6 +195,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise InputError("--format", f"{args.format} output is binary: give -o FILE")
     else:
         sys.stdout.write(output)
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from .analyst.trace import problems, render_json, render_markdown, trace_rows
+    from .atomic import atomic_writer
+
+    rows = trace_rows()
+    text = render_json(rows) if args.format == "json" else render_markdown(rows)
+    if args.output:
+        with atomic_writer(args.output) as handle:
+            handle.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    for problem in problems(rows):
+        print(f"trace: {problem}", file=sys.stderr)
     return 0
 
 
@@ -258,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--format", choices=("table", "csv", "json", "html", "png", "svg"), default="table")
     cmp.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
     cmp.set_defaults(func=cmd_compare)
+
+    trace = sub.add_parser("trace", help="trace table: each paragraph of 740.22 and the overlays, its text, rules and scenarios")
+    trace.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    trace.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+    trace.set_defaults(func=cmd_trace)
 
     validate = sub.add_parser("validate", help="check the reference data against the quality shapes")
     validate.set_defaults(func=cmd_validate)

@@ -8,15 +8,9 @@ import json
 from collections import Counter
 
 from .api import CheckResult
-from .determination import Determination, match_text
+from .decide.determination import CSV_FIELDS, confidence_text as _confidence, csv_row, match_text  # noqa: F401
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
-CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
-              "confidence", "engine", "explanation", "possible_matches")
-
-
-def _confidence(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
 
 
 def render_text(result: CheckResult) -> str:
@@ -75,22 +69,6 @@ def render_jsonl(result: CheckResult) -> str:
     return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in result.determinations)
 
 
-def csv_row(d: Determination) -> dict:
-    return {
-        "id": d.id,
-        "verdict": d.verdict,
-        "license_exception": d.license_exception or "",
-        "deciding_provisions": "; ".join(d.deciding_provisions),
-        "law_as_of": d.law_as_of.isoformat(),
-        "license": d.license or "",
-        "needs_license": "true" if d.needs_license else "false",
-        "confidence": _confidence(d.confidence),
-        "engine": d.engine,
-        "explanation": " | ".join(f"{s.text} ({s.provision})" for s in d.explanation),
-        "possible_matches": match_text(d.possible_matches),
-    }
-
-
 def render_csv(result: CheckResult) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
@@ -110,12 +88,12 @@ def render(result: CheckResult, fmt: str) -> str:
     if fmt == "csv":
         return render_csv(result)
     if fmt == "ttl":
-        from .rdf_text import turtle
+        from .kg.rdf_text import turtle
 
         return turtle(result.inferred)
     if fmt == "trig":
         from .api import ASSERTED_GRAPH, INFERRED_GRAPH
-        from .rdf_text import trig
+        from .kg.rdf_text import trig
 
         return trig({ASSERTED_GRAPH: result.asserted, INFERRED_GRAPH: result.inferred})
     raise ValueError(f"unknown format {fmt}")

@@ -20,11 +20,11 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from . import temporal
-from .api import ASSERTED_GRAPH, INFERRED_GRAPH, CheckResult, check, reference_graph
-from .cache import cached_bytes
-from .determination import Determination
-from .namespaces import BASE, COUNTRY, GROUP, WAKG, bind_prefixes
+from ..kg import temporal
+from ..api import ASSERTED_GRAPH, INFERRED_GRAPH, CheckResult, check, reference_graph
+from ..kg.cache import cached_bytes
+from ..decide.determination import Determination
+from ..kg.namespaces import BASE, COUNTRY, GROUP, WAKG, bind_prefixes
 
 REFERENCE_GRAPH = URIRef(BASE + "graph/reference")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..atomic import atomic_write_text
+from ...atomic import atomic_write_text
 from .modules import build_all, render
 
 

@@ -18,9 +18,9 @@ from networkx.algorithms.community import greedy_modularity_communities
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from . import temporal
-from .errors import InputError
-from .namespaces import JUR, WA, WAKG
+from ..kg import temporal
+from ..errors import InputError
+from ..kg.namespaces import JUR, WA, WAKG
 
 DEFAULT_ENTRIES = ("4.A.5", "4.D.1.a", "4.D.4", "4.E.1.a", "4.E.1.c", "5.A.1.j", "5.B.1.a", "5.D.1.a", "5.D.1.c", "5.E.1.a")
 JURISDICTION_ALIASES = {"UK": "GB"}

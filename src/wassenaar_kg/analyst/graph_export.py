@@ -13,12 +13,12 @@ from typing import IO
 
 from rdflib import Dataset, Graph, URIRef
 
-from .atomic import atomic_writer
-from .errors import InputError
-from .namespaces import PREFIXES
-from .rdf_text import trig, turtle
+from ..atomic import atomic_writer
+from ..errors import InputError
+from ..kg.namespaces import PREFIXES
+from ..kg.rdf_text import trig, turtle
 from .reasoned import Reasoned
-from .report import CSV_FIELDS, csv_row
+from ..report import CSV_FIELDS, csv_row
 
 FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "csv")
 

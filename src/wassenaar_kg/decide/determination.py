@@ -9,7 +9,7 @@ from decimal import Decimal
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from .namespaces import WAKG
+from ..kg.namespaces import WAKG
 from .screening import Match
 
 VERDICTS = {
@@ -152,3 +152,28 @@ def extract(graph: Graph, export: URIRef, engine: str = "reference", possible_ma
 def transactions(graph: Graph) -> list[URIRef]:
     subclasses = set(graph.transitive_subjects(RDFS.subClassOf, WAKG.Transaction))
     return sorted({s for c in subclasses for s in graph.subjects(RDF.type, c)})
+
+
+# One row per determination, the same for both engines and every tabular output (CSV; the fast engine's stream).
+CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
+              "confidence", "engine", "explanation", "possible_matches")
+
+
+def confidence_text(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def csv_row(d: Determination) -> dict:
+    return {
+        "id": d.id,
+        "verdict": d.verdict,
+        "license_exception": d.license_exception or "",
+        "deciding_provisions": "; ".join(d.deciding_provisions),
+        "law_as_of": d.law_as_of.isoformat(),
+        "license": d.license or "",
+        "needs_license": "true" if d.needs_license else "false",
+        "confidence": confidence_text(d.confidence),
+        "engine": d.engine,
+        "explanation": " | ".join(f"{s.text} ({s.provision})" for s in d.explanation),
+        "possible_matches": match_text(d.possible_matches),
+    }

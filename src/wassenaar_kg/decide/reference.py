@@ -21,8 +21,8 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import owl_rl
 from .determination import Determination, extract
-from .exports_input import ExportRecord, records_to_graph
-from .graph import ontology_dir, shapes_dir
+from .records import ExportRecord, records_to_graph
+from ..kg.files import ontology_dir, shapes_dir
 
 RULES = "license-rules.ttl"
 EXPORT_SHAPES = "exports.ttl"
@@ -95,10 +95,10 @@ def run(records: list[ExportRecord], kg: Graph | None = None) -> ReferenceRun:
     evaluation costs in proportion to the transactions in the store; slices keep the total linear.
 
     `kg` defaults to the project's knowledge graph (api.reference_ntriples, cached)."""
-    from .api import screening_ntriples
+    from .vocabulary import screening_ntriples
 
     if kg is None:
-        from .api import reference_ntriples
+        from ..kg.reference import reference_ntriples
 
         reference = reference_ntriples()
     else:

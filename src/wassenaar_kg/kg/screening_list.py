@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 __all__ = ["CSV_COLUMNS", "ListEntry", "ScreeningList", "is_entity_list_source", "read_screening_list"]
 

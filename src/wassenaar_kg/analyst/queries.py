@@ -16,9 +16,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import yaml
 
-from .errors import InputError
-from .graph import queries_dir
-from .namespaces import PREFIXES
+from ..errors import InputError
+from ..kg.files import queries_dir
+from ..kg.namespaces import PREFIXES
 
 PARAM_TYPES = ("string", "date", "iri", "integer", "decimal")
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}

@@ -3,11 +3,11 @@
 The CSV is read in blocks of 16 MiB of whole records, each parsed by Polars; every step after that is a column operation:
 
 1. each column's distinct raw values are checked once (memoised across batches). A value not seen before
-   is checked by exports_input.check_values on the first row that has it, so the errors (file, line,
+   is checked by records.check_values on the first row that has it, so the errors (file, line,
    field) and the normalisation are exactly those of the reference path, and the first bad row of the
    file is the one reported;
 2. the checked values are mapped to the profile numbers of fast_engine and packed into one integer key
-   per row; keys not decided yet are decided by the rules (fast_engine.DecisionTable);
+   per row; keys not decided yet are decided by the rules (fast.DecisionStore);
 3. the decisions are joined back onto the rows and the batch is written.
 
 Memory stays flat in the number of rows, apart from an 8-byte hash per id for the duplicate check. A
@@ -31,12 +31,12 @@ from typing import IO, Iterator
 import numpy as np
 import polars as pl
 
-from . import fast_engine
-from .errors import InputError
-from .exports_input import ExportRecord, Vocabulary, check_header, check_name, check_values
+from . import fast
+from ..errors import InputError
+from .records import ExportRecord, Vocabulary, check_header, check_name, check_values
 from .determination import match_text
-from .report import CSV_FIELDS
-from .tables import open_csv
+from .determination import CSV_FIELDS
+from ..kg.csv_tables import open_csv
 
 SHOWN = 10  # ids of exports needing a license, listed in the summary line
 
@@ -186,11 +186,11 @@ FIELDS = ("eccn", "destination", "end_user", "end_use", "transaction", "digital_
 class _Columns:
     """Raw cell text -> checked value, per column, memoised across batches; and the packed decision key.
 
-    The key of a row is fast_engine.key_of of its record, packed into one integer (mixed radix), so that
+    The key of a row is fast.key_of of its record, packed into one integer (mixed radix), so that
     distinct situations are found with one `unique` and decisions attach with one join."""
 
     def __init__(self, name: str, header: list[str], vocab: Vocabulary, default_date: dt.date,
-                 tables: fast_engine.Compiled):
+                 tables: fast.Compiled):
         self.name, self.header, self.vocab, self.default_date, self.tables = name, header, vocab, default_date, tables
         self.memo: dict[str, dict[str, object]] = {column: {} for column in FIELDS}
         self.destinations = sorted({code for _, code in tables.destination_profiles})
@@ -374,7 +374,7 @@ class _Decided:
     def unknown(self, packed_keys: list[tuple[int, int]]) -> list[tuple[int, int]]:
         return [k for k in packed_keys if k not in self.known]
 
-    def extend(self, table: fast_engine.DecisionTable, columns: _Columns, packed_keys: list[tuple[int, int]]) -> None:
+    def extend(self, table: fast.DecisionStore, columns: _Columns, packed_keys: list[tuple[int, int]]) -> None:
         rows = []
         for packed, screen in packed_keys:
             decision = table.decisions[columns.unpack(packed, screen)]
@@ -405,9 +405,9 @@ def _write(out: pl.DataFrame, handle: IO[str], fmt: str) -> None:
 def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handle: IO[str], fmt: str,
                      quiet: bool = False, explain: set[str] | None = None, processes: int = 1) -> StreamSummary:
     """Decide every row of `path` with the fast engine, writing determinations to `handle` as they come
-    (`processes` > 1: new situations are shared among worker processes, see fast_engine.DecisionTable)."""
+    (`processes` > 1: new situations are shared among worker processes, see fast.DecisionStore)."""
     summary = StreamSummary()
-    table = fast_engine.new_table(processes)
+    table = fast.load_decisions(processes)
     if path.stat().st_size > BLOCK:
         table.start_workers()  # a book of several blocks: have the workers ready when new situations come
     header = _header(path)
@@ -429,11 +429,11 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handl
         finally:
             table.close()
     summary.distinct_situations = len(table.decisions)
-    fast_engine.save_table(table)
+    fast.store_decisions(table)
     return summary
 
 
-def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fast_engine.DecisionTable,
+def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fast.DecisionStore,
                  seen: _Ids, decided: _Decided, path: Path, handle: IO[str], fmt: str, summary: StreamSummary,
                  explain: set[str] | None) -> None:
     columns.learn(batch, offset)

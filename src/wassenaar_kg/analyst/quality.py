@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pyshacl import validate
 from rdflib import Graph
 
-from . import oxi
-from .graph import shapes_dir
+from ..kg import oxigraph
+from ..kg.files import shapes_dir
 
 REFERENCE_SHAPES = "reference-data.ttl"
 
@@ -24,7 +24,7 @@ def validate_reference_data(graph: Graph) -> QualityReport:
     """SHACL validation of the reference data; pySHACL runs on an Oxigraph store for speed."""
     shapes = Graph().parse(shapes_dir() / REFERENCE_SHAPES, format="turtle")
     conforms, report_graph, report_text = validate(
-        oxi.store_from(graph), shacl_graph=shapes, inference="none", advanced=True, allow_warnings=False
+        oxigraph.store_from(graph), shacl_graph=shapes, inference="none", advanced=True, allow_warnings=False
     )
     return QualityReport(bool(conforms), report_text, report_graph)
 

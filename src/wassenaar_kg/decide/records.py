@@ -19,11 +19,11 @@ import pycountry
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from .entity_list import bundled_entries
-from .errors import InputError
+from ..kg.entity_list import bundled_entries
+from ..errors import InputError
 from .screening import Match, Screener, ScreeningResult
-from .tables import check_columns, open_csv
-from .namespaces import BASE, COUNTRY, ECCN, WAKG
+from ..kg.csv_tables import check_columns, open_csv
+from ..kg.namespaces import BASE, COUNTRY, ECCN, WAKG
 
 EXPORT = BASE + "id/export/"
 

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from .graph import shapes_dir
+from ..kg.files import shapes_dir
 
 SH = "http://www.w3.org/ns/shacl#"
 RULES_FILE = "license-rules.ttl"

@@ -8,8 +8,8 @@ from collections import Counter
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
-from . import temporal
-from .namespaces import WAKG
+from ..kg import temporal
+from ..kg.namespaces import WAKG
 
 GROUP_ORDER = ("A:1", "A:2", "A:3", "A:4", "A:5", "A:6", "B", "D:1", "D:2", "D:3", "D:4", "D:5", "E:1", "E:2")
 SOURCE_KINDS = {"primary": WAKG.PrimarySource, "mirror": WAKG.OfficialDataMirror, "secondary": WAKG.SecondarySource}

@@ -8,9 +8,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from ..errors import InputError
+from ...errors import InputError
 from ..namespaces import WAKG
-from ..tables import PRECISIONS, Row, read_table
+from ..csv_tables import PRECISIONS, Row, read_table
 
 FACT_COLUMNS = ("valid_from", "from_precision", "valid_through", "sources", "confidence", "note")
 SOURCE_KINDS = {

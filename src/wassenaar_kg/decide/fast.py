@@ -12,7 +12,7 @@ provisions. So:
    rules and the CCL entries name); the types OWL 2 RL infers per ECCN and per end-user type;
 2. each export maps to a key of those profiles and its own fields;
 3. keys not yet decided are decided in batches by the SHACL rules of shapes/license-rules.ttl, run
-   set-at-a-time on Oxigraph over one representative export per key (setwise.py);
+   set-at-a-time on Oxigraph over one representative export per key (rule_runner.py);
 4. every export takes its key's decision; the law date is its own.
 
 No rule is restated here: change the rules or the reference data and both engines change. The
@@ -37,14 +37,14 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from . import oxi, setwise, temporal
-from .atomic import atomic_writer
-from .cache import cache_dir, cached_bytes, ontology_key
+from ..kg import oxigraph, temporal
+from . import rule_runner
+from ..kg.cache import cached_object, read_cached, write_cached
 from .determination import VERDICTS, Determination
-from .errors import InputError
-from .exports_input import END_USER_CLASSES, ExportRecord, record_triples, records_to_graph
-from .graph import shapes_dir
-from .namespaces import ECCN, GROUP, WAKG
+from ..errors import InputError
+from .records import END_USER_CLASSES, ExportRecord, record_triples, records_to_graph
+from ..kg.files import shapes_dir
+from ..kg.namespaces import ECCN, GROUP, WAKG
 
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
 TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")
@@ -75,7 +75,7 @@ class Compiled:
 
 def _rule_groups(kg: Graph) -> frozenset[str]:
     """Country Groups the rules name, with the sub-groups of the aggregates they name (D -> D:1..D:5)."""
-    text = (shapes_dir() / setwise.RULES_FILE).read_text(encoding="utf-8")
+    text = (shapes_dir() / rule_runner.RULES_FILE).read_text(encoding="utf-8")
     named = {GROUP[m] for m in GROUP_REFERENCE.findall(text)}
     with_subgroups = set(named)
     for group in named:
@@ -90,9 +90,9 @@ def _rule_terms(kg: Graph) -> frozenset[str]:
     """Classes and individuals of the ontology that the rules name, or that reference data names where the
     rules compare an input's class with it (a sanctions measure's excluded transaction types): all they
     can tell inputs apart by."""
-    from .namespaces import WAKG as ns
+    from ..kg.namespaces import WAKG as ns
 
-    text = (shapes_dir() / setwise.RULES_FILE).read_text(encoding="utf-8")
+    text = (shapes_dir() / rule_runner.RULES_FILE).read_text(encoding="utf-8")
     named = {str(ns[t]) for t in TERM_REFERENCE.findall(text)}
     named |= {str(o) for p in DATA_NAMED_CLASSES for o in kg.objects(None, p)}
     return frozenset(named)
@@ -120,8 +120,8 @@ def _change_points(kg: Graph) -> list[dt.date]:
 
 
 def _types(kg: Graph) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """OWL 2 RL classes of a probe item per ECCN and a probe end user per type (reference_engine.classify)."""
-    from .reference_engine import classify
+    """OWL 2 RL classes of a probe item per ECCN and a probe end user per type (reference.classify)."""
+    from .reference import classify
 
     eccns = sorted(str(kg.value(e, SKOS.notation)) for e in kg.subjects(RDF.type, None)
                    if str(e).startswith(str(ECCN)) and kg.value(e, SKOS.notation) is not None)
@@ -172,7 +172,7 @@ def compile_tables(kg: Graph) -> Compiled:
         regimes.append(regime_ids.setdefault((texts, in_force, gaps), len(regime_ids)))
     items, people = _types(kg)
     terms = _rule_terms(kg)
-    from .exports_input import END_USES, TRANSACTIONS
+    from .records import END_USES, TRANSACTIONS
 
     def item_profile(eccn: str):
         entry = ECCN[eccn]
@@ -195,7 +195,7 @@ def compile_tables(kg: Graph) -> Compiled:
     return compiled
 
 
-KEY_FORMAT = b"situation-key-2"  # change when what the key holds changes (here: sanctions, gaps, screening)
+KEY_FORMAT = b"situation-key-3"  # change when what the key holds changes (here: sanctions, gaps, screening)
 
 
 def _tables_key() -> str:
@@ -208,10 +208,9 @@ def _tables_key() -> str:
 
 @lru_cache(maxsize=1)
 def compiled(kg_id: int = 0) -> Compiled:
-    from .api import reference_graph
+    from ..kg.reference import reference_graph
 
-    data = cached_bytes(f"fast-tables-{_tables_key()}.pickle", lambda: pickle.dumps(compile_tables(reference_graph())))
-    return pickle.loads(data)
+    return cached_object(f"fast-tables-{_tables_key()}.pickle", lambda: compile_tables(reference_graph()))
 
 
 Key = tuple
@@ -285,7 +284,7 @@ def _warm_up() -> None:
 
 
 @dataclass
-class DecisionTable:
+class DecisionStore:
     """Decisions by key, filled in batches by the set-at-a-time rules.
 
     With processes > 1, large batches are shared out among worker processes (spawned, so they never
@@ -303,7 +302,7 @@ class DecisionTable:
     def start_workers(self) -> None:
         """Start the worker processes now (they load the tables while the caller reads its input)."""
         if self.processes > 1 and self.pool is None:
-            from .api import screening_list_path, use_screening_list
+            from .vocabulary import screening_list_path, use_screening_list
 
             self.pool = ProcessPoolExecutor(max_workers=self.processes - 1,
                                             mp_context=multiprocessing.get_context("spawn"),
@@ -369,7 +368,8 @@ class RuleRunner:
     than deleting a large batch takes), and the set-at-a-time rules run over it."""
 
     def __init__(self) -> None:
-        from .api import reference_ntriples, screening_ntriples
+        from ..kg.reference import reference_ntriples
+        from .vocabulary import screening_ntriples
 
         self.reference = reference_ntriples() + screening_ntriples()
 
@@ -378,7 +378,7 @@ class RuleRunner:
         store.bulk_load(self.reference, format=ox.RdfFormat.N_TRIPLES)
         quads = []
         for record in reps:
-            quads.extend(oxi.to_ox_quad(t) for t in record_triples(record))
+            quads.extend(oxigraph.to_ox_quad(t) for t in record_triples(record))
             node = record.iri
             typed = [(f"{node}/item", tables.item_types[record.eccn]), (f"{node}/end-user", tables.user_types[record.end_user])]
             if record.incident_system_owner:
@@ -386,7 +386,7 @@ class RuleRunner:
             for subject, classes in typed:
                 quads.extend(ox.Quad(ox.NamedNode(subject), RDF_TYPE, ox.NamedNode(c)) for c in sorted(classes))
         store.extend(quads)
-        setwise.apply(store)
+        rule_runner.apply(store)
         found: dict[str, dict] = {}
         for row in store.query(DECISIONS_QUERY):
             slot = found.setdefault(row["this"].value, {"verdict": row["verdict"].value, "exception": None, "citations": set()})
@@ -409,31 +409,28 @@ def _decisions_name() -> str:
     return f"fast-decisions-{_tables_key()}.pickle"
 
 
-def new_table(processes: int = 1) -> DecisionTable:
+def load_decisions(processes: int = 1) -> DecisionStore:
     """A decision table primed with the decisions earlier runs stored for this ontology and these rules."""
-    table = DecisionTable(compiled(), processes=processes)
-    path = cache_dir() / ontology_key() / _decisions_name()
-    try:
-        table.decisions = pickle.loads(path.read_bytes())
-    except (FileNotFoundError, pickle.UnpicklingError, EOFError):
-        pass
+    table = DecisionStore(compiled(), processes=processes)
+    stored = read_cached(_decisions_name())
+    if stored is not None:
+        try:
+            table.decisions = pickle.loads(stored)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            table.decisions = {}
     table.stored = len(table.decisions)
     return table
 
 
-def save_table(table: DecisionTable) -> None:
+def store_decisions(table: DecisionStore) -> None:
     """Keep new decisions for later runs (the cache key changes with the ontology and the rules)."""
     if len(table.decisions) == table.stored:
         return
-    try:
-        with atomic_writer(cache_dir() / ontology_key() / _decisions_name(), "wb") as handle:
-            pickle.dump(table.decisions, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError:
-        pass
+    write_cached(_decisions_name(), pickle.dumps(table.decisions, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def determinations(records: list[ExportRecord], table: DecisionTable | None = None) -> list[Determination]:
-    table = table or new_table()
+def determinations(records: list[ExportRecord], table: DecisionStore | None = None) -> list[Determination]:
+    table = table or load_decisions()
     return [
         Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast",
                       r.possible_matches)

@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from ..namespaces import COUNTRY, FACT, JUR, LAW, WA, WAKG, bind_prefixes
-from ..tables import Row, read_table
+from ..csv_tables import Row, read_table
 from .facts import SourceRegistry, check_unique
 
 ENTRIES = ("4.A.5", "4.D.1.a", "4.D.4", "4.E.1.a", "4.E.1.c", "5.A.1.j", "5.B.1.a", "5.D.1.a", "5.D.1.c", "5.E.1.a")

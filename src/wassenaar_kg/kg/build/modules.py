@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from ..namespaces import COL, COUNTRY, DS, FACT, GROUP, WA, WAKG, bind_prefixes
-from ..tables import PRECISIONS, read_table
+from ..csv_tables import PRECISIONS, read_table
 from .implementations import build_implementations
 from .facts import FACT_COLUMNS, SourceRegistry, add_dated_fact, check_unique, require_known
 

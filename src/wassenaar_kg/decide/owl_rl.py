@@ -14,7 +14,7 @@ from typing import Iterable
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from .errors import InputError
+from ..errors import InputError
 
 ENV_REASONER = "WAKG_OWL_RL"
 REASONERS = ("reasonable", "owlrl")
