@@ -41,11 +41,10 @@ NAMES = ["NSO Group", "candiru ltd.", "Saito Tech Ltd", "Intellexa S.A.", "Cytro
 def screened(record: ExportRecord) -> ExportRecord:
     """The record with its name's Entity List hits and possible matches, as check_values finds them."""
     if not record.end_user_name:
-        return replace(record, hits=(), hits_in_force=(), possible_matches=())
+        return replace(record, hits=(), possible_matches=())
     found = vocabulary().screen(record.end_user_name)
     hits = tuple(sorted({m.entry for m in found.hits}))
-    return replace(record, hits=hits, hits_in_force=tuple(e for e in hits if vocabulary().in_force(e, record.date)),
-                   possible_matches=found.possible)
+    return replace(record, hits=hits, possible_matches=found.possible)
 USERS = sorted(END_USER_CLASSES)
 
 records = st.builds(

@@ -141,7 +141,7 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
 
     Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
     that give none. `engine="fast"` gives the same verdicts, exceptions and deciding provisions without
-    explanations or RDF output (see fast_engine); `"reference"` gives both; `"auto"` takes the reference
+    explanations or RDF output (see decide/fast.py); `"reference"` gives both; `"auto"` takes the reference
     engine up to AUTO_FAST_ABOVE exports and the fast one above (always the reference engine for a `kg`
     of your own: the fast engine's tables are compiled from the project's knowledge graph).
     `screening_list` is an official Consolidated Screening List file (CSV or JSON) whose Entity List rows

@@ -213,27 +213,15 @@ def compiled(kg_id: int = 0) -> Compiled:
     return cached_object(f"fast-tables-{_tables_key()}.pickle", lambda: compile_tables(reference_graph()))
 
 
-Key = tuple
+Key = tuple  # situation.key_of of a record
 
 
 def key_of(record: ExportRecord, tables: Compiled) -> Key:
-    """Everything the rules can read of an export, as profiles: what the rules can tell apart of each
-    field is the set of ontology terms they name that the field's value belongs to (the incident-system
-    owner only matters with digital artifacts; of the end-user name, only the Entity List entries it
-    equals that are in force on the date)."""
-    bucket = tables.bucket(record.date)
-    return (
-        tables.item_profiles[record.eccn],
-        tables.destination_profiles[(bucket, record.destination)],
-        tables.regimes[bucket],
-        tables.user_profiles[record.end_user],
-        tables.use_profiles[record.end_use],
-        tables.transaction_profiles[record.transaction],
-        record.digital_artifacts,
-        tables.owner_profiles[record.incident_system_owner if record.digital_artifacts else None],
-        record.knows_unauthorized_use,
-        record.hits_in_force,
-    )
+    """The situation of one record (decide/situation.py declares what it holds)."""
+    from .situation import Context, key_of as situation_key
+    from .vocabulary import vocabulary
+
+    return situation_key(record, Context(tables, vocabulary()))
 
 
 @dataclass(frozen=True)

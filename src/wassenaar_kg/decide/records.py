@@ -87,7 +87,6 @@ class ExportRecord:
     line: int | None = None
     end_user_name: str | None = None
     hits: tuple[str, ...] = ()  # Entity List entries whose name or alias equals end_user_name (normalised)
-    hits_in_force: tuple[str, ...] = ()  # those of them in force on `date`: what the rules can tell apart
     possible_matches: tuple[Match, ...] = ()  # close but inexact: for review, deciding nothing
 
     @property
@@ -247,7 +246,6 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
         line=line,
         end_user_name=name,
         hits=hits,
-        hits_in_force=tuple(e for e in hits if vocab.in_force(e, date)),
         possible_matches=possible,
     )
 

@@ -35,6 +35,7 @@ from . import fast
 from ..errors import InputError
 from .records import ExportRecord, Vocabulary, check_header, check_name, check_values
 from .determination import match_text
+from . import situation
 from .determination import CSV_FIELDS
 from ..kg.csv_tables import open_csv
 
@@ -179,52 +180,37 @@ def _locate(path: Path, message: str) -> None:
 
 # --------------------------------------------------------------------------------------------- checking
 
-FIELDS = ("eccn", "destination", "end_user", "end_use", "transaction", "digital_artifacts",
-          "incident_system_owner", "knows_unauthorized_use", "date", "end_user_name")
-
-
 class _Columns:
-    """Raw cell text -> checked value, per column, memoised across batches; and the packed decision key.
-
-    The key of a row is fast.key_of of its record, packed into one integer (mixed radix), so that
-    distinct situations are found with one `unique` and decisions attach with one join."""
+    """Raw cell text -> checked field values, per column, memoised across batches; and each row's situation key
+    packed into one integer, so that distinct situations are found with one `unique` and decisions attach with
+    one join. What the key holds is declared in situation.py; nothing here names a part of it."""
 
     def __init__(self, name: str, header: list[str], vocab: Vocabulary, default_date: dt.date,
                  tables: fast.Compiled):
-        self.name, self.header, self.vocab, self.default_date, self.tables = name, header, vocab, default_date, tables
-        self.memo: dict[str, dict[str, object]] = {column: {} for column in FIELDS}
-        self.destinations = sorted({code for _, code in tables.destination_profiles})
-        self.destination_index = {code: i for i, code in enumerate(self.destinations)}
-        self.profile_of_pair = {bucket * len(self.destinations) + self.destination_index[code]: profile
-                                for (bucket, code), profile in tables.destination_profiles.items()}
-        self.regime_of_bucket = dict(enumerate(tables.regimes))
-        # end-user names: each distinct name is screened once (check_values); rows keep the number of its set
-        # of Entity List hits, and the hits in force on the row's date become the `screen` part of the key
-        self.hitsets: list[tuple[str, ...]] = [()]
-        self.hitset_ids: dict[tuple[str, ...], int] = {(): 0}
+        self.name, self.header, self.vocab, self.default_date = name, header, vocab, default_date
+        self.context = situation.Context(tables, vocab)
+        self.memo: dict[str, dict[str, dict[str, int]]] = {column: {} for column in situation.COLUMNS}
+        self.field_ids: dict[str, dict] = {f.name: {} for f in situation.FIELDS}  # value -> number
+        self.field_values: dict[str, list] = {f.name: [] for f in situation.FIELDS}  # number -> value
+        self.part_of: dict[str, dict[int, int]] = {p.name: {} for p in situation.PARTS}  # field numbers -> part number
+        self.part_ids: dict[str, dict] = {p.name: {} for p in situation.PARTS}  # profile -> part number
+        self.profiles: dict[str, list] = {p.name: [] for p in situation.PARTS}  # part number -> profile
+        self.layout = situation.layout(self.context)
         self.review: dict[str, tuple] = {}  # raw name -> possible matches (for review; decide nothing)
-        self.screens: list[tuple[str, ...]] = [()]
-        self.screen_ids: dict[tuple[str, ...], int] = {(): 0}
-        self.screen_of: dict[tuple[int, str], int] = {}
-        self.radices = (
-            max(tables.item_profiles.values()) + 1, max(tables.destination_profiles.values()) + 1,
-            max(tables.regimes) + 1, max(tables.user_profiles.values()) + 1, max(tables.use_profiles.values()) + 1,
-            max(tables.transaction_profiles.values()) + 1, 2, max(tables.owner_profiles.values()) + 2, 2)
 
-    # values a record gives each column, in the form the key needs
-    def _checked(self, record: ExportRecord) -> dict[str, object]:
-        t = self.tables
-        return {
-            "eccn": t.item_profiles[record.eccn],
-            "destination": self.destination_index[record.destination],
-            "end_user": t.user_profiles[record.end_user],
-            "end_use": t.use_profiles[record.end_use],
-            "transaction": t.transaction_profiles[record.transaction],
-            "digital_artifacts": int(record.digital_artifacts),
-            "incident_system_owner": t.owner_profiles[record.incident_system_owner] + 1,
-            "knows_unauthorized_use": int(record.knows_unauthorized_use),
-            "date": (t.bucket(record.date), record.date.isoformat()),
-        }
+    def _number(self, field: str, value) -> int:
+        ids = self.field_ids[field]
+        if value not in ids:
+            ids[value] = len(ids)
+            self.field_values[field].append(value)
+        return ids[value]
+
+    def _remember(self, values: dict[str, str], record: ExportRecord) -> None:
+        """The field numbers every key column's raw text yields, from the checked record."""
+        found = situation.field_values(record, self.context)
+        for column in situation.COLUMNS:
+            self.memo[column][values.get(column, "")] = {
+                f.name: self._number(f.name, found[f.name]) for f in situation.FIELDS if f.column == column}
 
     def check_row(self, batch: pl.DataFrame, index: int, offset: int) -> ExportRecord:
         return self._check(dict(zip(self.header, batch.row(index))), index, offset)
@@ -241,7 +227,7 @@ class _Columns:
         candidates: set[int] = set()
         names: set[int] = set()  # rows whose only new value is the end-user name: screened without the rest
         indexed = batch.with_row_index("_row")
-        for column in FIELDS:
+        for column in situation.COLUMNS:
             if column not in batch.columns:
                 if "" not in self.memo[column]:
                     candidates.add(0)
@@ -258,76 +244,60 @@ class _Columns:
             raw_name = values.get("end_user_name", "")
             if index in candidates:
                 record = self._check(values, index, offset)
-                for column, value in self._checked(record).items():
-                    self.memo[column][values.get(column, "")] = value
-                self._learn_name(raw_name, record.hits, record.possible_matches)
+                self._remember(values, record)
+                if record.possible_matches:
+                    self.review[raw_name] = record.possible_matches
             elif raw_name not in self.memo["end_user_name"]:
                 try:
                     _, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
                 except InputError as error:
                     raise InputError(error.file, error.message, _physical_line(Path(self.name), offset + index),
                                      error.field) from None
-                self._learn_name(raw_name, hits, possible)
-
-    def _learn_name(self, raw: str, hits: tuple[str, ...], possible: tuple) -> None:
-        self.memo["end_user_name"][raw] = self.hitset_ids.setdefault(hits, len(self.hitset_ids))
-        if len(self.hitsets) < len(self.hitset_ids):
-            self.hitsets.append(hits)
-        if possible:
-            self.review[raw] = possible
+                self.memo["end_user_name"][raw_name] = {"listed_as": self._number("listed_as", hits)}
+                if possible:
+                    self.review[raw_name] = possible
 
     def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Columns `key` (packed decision key) and `law_as_of` (ISO date) for every row."""
-        def mapped(column: str, values: dict, dtype=pl.Int64) -> pl.Expr:
-            source = pl.col(column) if column in batch.columns else pl.lit("")
-            return source.replace_strict(values, return_dtype=dtype)
+        """Columns `key` (the packed situation key), `law_as_of` (ISO date) and `name` for every row."""
+        def source(column: str) -> pl.Expr:
+            return pl.col(column) if column in batch.columns else pl.lit("")
 
-        dates = self.memo["date"]
+        days = self.field_values["day"]
         frame = batch.select(
-            *(mapped(c, self.memo[c]).alias(c) for c in FIELDS if c != "date"),
-            (pl.col("end_user_name") if "end_user_name" in batch.columns else pl.lit("")).alias("name"),
-            mapped("date", {raw: bucket for raw, (bucket, _) in dates.items()}).alias("bucket"),
-            mapped("date", {raw: iso for raw, (_, iso) in dates.items()}, pl.String).alias("law_as_of"),
+            *(source(f.column).replace_strict({raw: ids[f.name] for raw, ids in self.memo[f.column].items()},
+                                              return_dtype=pl.Int64).alias(f.name) for f in situation.FIELDS),
+            source("date").replace_strict({raw: days[ids["day"]].isoformat() for raw, ids in self.memo["date"].items()},
+                                          return_dtype=pl.String).alias("law_as_of"),
+            source("end_user_name").alias("name"),
         )
-        pair = pl.col("bucket") * len(self.destinations) + pl.col("destination")
-        parts = [
-            pl.col("eccn"), pair.replace_strict(self.profile_of_pair, return_dtype=pl.Int64),
-            pl.col("bucket").replace_strict(self.regime_of_bucket, return_dtype=pl.Int64), pl.col("end_user"),
-            pl.col("end_use"), pl.col("transaction"), pl.col("digital_artifacts"),
-            pl.when(pl.col("digital_artifacts") == 1).then(pl.col("incident_system_owner")).otherwise(0),
-            pl.col("knows_unauthorized_use"),
-        ]
         key = pl.lit(0, dtype=pl.Int64)
-        for part, radix in zip(parts, self.radices):
-            key = key * radix + part
-        return frame.select(key.alias("key"), "law_as_of", self._screens(frame).alias("screen"), "name")
+        for part, (_, shift, _) in zip(situation.PARTS, self.layout):
+            combined = pl.lit(0, dtype=pl.Int64)
+            for name in part.fields:  # the part's field numbers, side by side in one integer
+                combined = combined * (1 << 21) + pl.col(name)
+            known = self.part_of[part.name]
+            for combo in frame.select(combined.alias("c")).unique().get_column("c").to_list():
+                if combo not in known:
+                    known[combo] = self._part_number(part, combo)
+            key = key + (combined.replace_strict(known, return_dtype=pl.Int64) * (1 << shift))
+        return frame.select(key.alias("key"), "law_as_of", "name")
 
-    def _screens(self, frame: pl.DataFrame) -> pl.Series:
-        """Per row, the number of the set of its name's Entity List hits in force on its date (0: none)."""
-        listed = frame.filter(pl.col("end_user_name") > 0)
-        if not listed.height:
-            return pl.Series("screen", [0] * frame.height, dtype=pl.Int64)
-        for hitset, day in listed.select("end_user_name", "law_as_of").unique().iter_rows():
-            if (hitset, day) not in self.screen_of:
-                date = dt.date.fromisoformat(day)
-                in_force = tuple(e for e in self.hitsets[hitset] if self.vocab.in_force(e, date))
-                self.screen_of[(hitset, day)] = self.screen_ids.setdefault(in_force, len(self.screen_ids))
-                if len(self.screens) < len(self.screen_ids):
-                    self.screens.append(in_force)
-        pairs = {f"{h}|{d}": n for (h, d), n in self.screen_of.items()}
-        return (pl.when(pl.col("end_user_name") > 0)
-                .then(pl.concat_str([pl.col("end_user_name").cast(pl.String), pl.col("law_as_of")], separator="|")
-                      .replace_strict(pairs, default=0, return_dtype=pl.Int64))
-                .otherwise(0))
+    def _part_number(self, part: situation.Part, combo: int) -> int:
+        numbers = []
+        for _ in part.fields:
+            combo, number = divmod(combo, 1 << 21)
+            numbers.append(number)
+        values = [self.field_values[f][n] for f, n in zip(part.fields, reversed(numbers))]
+        profile = part.profile(self.context, *values)
+        ids = self.part_ids[part.name]
+        if profile not in ids:
+            ids[profile] = len(ids)
+            self.profiles[part.name].append(profile)
+        return ids[profile]
 
-    def unpack(self, packed: int, screen: int) -> tuple:
-        """The fast_engine key tuple of a packed key and a screen number."""
-        digits = []
-        for radix in reversed(self.radices):
-            packed, digit = divmod(packed, radix)
-            digits.append(digit)
-        item, destination, regime, user, use, kind, artifacts, owner, knows = reversed(digits)
-        return item, destination, regime, user, use, kind, bool(artifacts), owner - 1, bool(knows), self.screens[screen]
+    def unpack(self, packed: int) -> tuple:
+        """The situation key (situation.key_of) of a packed key."""
+        return tuple(self.profiles[name][(packed >> shift) & mask] for name, shift, mask in self.layout)
 
 
 class _Ids:
@@ -364,21 +334,21 @@ def _report_duplicate(path: Path, records: int) -> None:
 class _Decided:
     """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt)."""
 
-    SCHEMA = {"key": pl.Int64, "screen": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
+    SCHEMA = {"key": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
               "deciding_provisions": pl.String, "provision_list": pl.List(pl.String)}
 
     def __init__(self) -> None:
-        self.known: set[tuple[int, int]] = set()
+        self.known: set[int] = set()
         self.frame = pl.DataFrame(schema=self.SCHEMA)
 
-    def unknown(self, packed_keys: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    def unknown(self, packed_keys: list[int]) -> list[int]:
         return [k for k in packed_keys if k not in self.known]
 
-    def extend(self, table: fast.DecisionStore, columns: _Columns, packed_keys: list[tuple[int, int]]) -> None:
+    def extend(self, table: fast.DecisionStore, columns: _Columns, packed_keys: list[int]) -> None:
         rows = []
-        for packed, screen in packed_keys:
-            decision = table.decisions[columns.unpack(packed, screen)]
-            rows.append((packed, screen, decision.verdict, decision.license_exception, decision.provisions_text,
+        for packed in packed_keys:
+            decision = table.decisions[columns.unpack(packed)]
+            rows.append((packed, decision.verdict, decision.license_exception, decision.provisions_text,
                          list(decision.deciding_provisions)))
         if rows:
             self.frame = pl.concat([self.frame, pl.DataFrame(rows, orient="row", schema=self.SCHEMA)])
@@ -443,20 +413,17 @@ def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fas
         pl.Series("license", [""] * batch.height)
     keyed = columns.keys(batch).with_columns(ids.alias("id"), licenses.alias("license"),
                                              pl.Series("_row", range(batch.height)))
-    distinct = keyed.group_by("key", "screen").agg(pl.col("_row").min())
-    new = decided.unknown(list(distinct.select("key", "screen").iter_rows()))
+    distinct = keyed.group_by("key").agg(pl.col("_row").min())
+    new = decided.unknown(distinct.get_column("key").to_list())
     missing = {}
     if new:
-        wanted = set(new)
-        for packed, screen, index in distinct.iter_rows():
-            if (packed, screen) not in wanted:
-                continue
-            key = columns.unpack(packed, screen)
+        for packed, index in distinct.filter(pl.col("key").is_in(new)).iter_rows():
+            key = columns.unpack(packed)
             if key not in table.decisions and key not in missing:
                 missing[key] = columns.check_row(batch, index, offset)
         table.add(missing)
         decided.extend(table, columns, new)
-    out = keyed.join(decided.frame, on=["key", "screen"], how="left", maintain_order="left")
+    out = keyed.join(decided.frame, on="key", how="left", maintain_order="left")
     if columns.review:
         review = {raw: match_text(found) for raw, found in columns.review.items()}
         out = out.with_columns(pl.col("name").replace_strict(review, default="").alias("possible_matches"))
