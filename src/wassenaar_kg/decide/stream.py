@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import sys
 from collections import Counter
 from contextlib import nullcontext
@@ -189,10 +190,14 @@ class _Columns:
                  tables: fast.Compiled):
         self.name, self.header, self.vocab, self.default_date = name, header, vocab, default_date
         self.context = situation.Context(tables, vocab)
-        self.memo: dict[str, dict[str, dict[str, int]]] = {column: {} for column in situation.COLUMNS}
+        self.memo: dict[str, set[str]] = {column: set() for column in situation.COLUMNS}  # raw texts checked
+        self.numbers: dict[str, dict[str, int]] = {f.name: {} for f in situation.FIELDS}  # raw text -> field number
+        self.law_as_of: dict[str, str] = {}  # raw date text -> ISO date
+        self.fields_of = {column: [f for f in situation.FIELDS if f.column == column] for column in situation.COLUMNS}
         self.field_ids: dict[str, dict] = {f.name: {} for f in situation.FIELDS}  # value -> number
         self.field_values: dict[str, list] = {f.name: [] for f in situation.FIELDS}  # number -> value
-        self.part_of: dict[str, dict[int, int]] = {p.name: {} for p in situation.PARTS}  # field numbers -> part number
+        self.part_of: dict[str, dict[tuple, int]] = {p.name: {} for p in situation.PARTS}  # field numbers -> part number
+        self.lookups: dict[str, tuple] = {}  # part -> (field counts, flat part numbers, strides)
         self.part_ids: dict[str, dict] = {p.name: {} for p in situation.PARTS}  # profile -> part number
         self.profiles: dict[str, list] = {p.name: [] for p in situation.PARTS}  # part number -> profile
         self.layout = situation.layout(self.context)
@@ -208,9 +213,12 @@ class _Columns:
     def _remember(self, values: dict[str, str], record: ExportRecord) -> None:
         """The field numbers every key column's raw text yields, from the checked record."""
         found = situation.field_values(record, self.context)
-        for column in situation.COLUMNS:
-            self.memo[column][values.get(column, "")] = {
-                f.name: self._number(f.name, found[f.name]) for f in situation.FIELDS if f.column == column}
+        for column, fields in self.fields_of.items():
+            raw = values.get(column, "")
+            self.memo[column].add(raw)
+            for f in fields:
+                self.numbers[f.name][raw] = self._number(f.name, found[f.name])
+        self.law_as_of[values.get("date", "")] = record.date.isoformat()
 
     def check_row(self, batch: pl.DataFrame, index: int, offset: int) -> ExportRecord:
         return self._check(dict(zip(self.header, batch.row(index))), index, offset)
@@ -253,7 +261,8 @@ class _Columns:
                 except InputError as error:
                     raise InputError(error.file, error.message, _physical_line(Path(self.name), offset + index),
                                      error.field) from None
-                self.memo["end_user_name"][raw_name] = {"listed_as": self._number("listed_as", hits)}
+                self.memo["end_user_name"].add(raw_name)
+                self.numbers["listed_as"][raw_name] = self._number("listed_as", hits)
                 if possible:
                     self.review[raw_name] = possible
 
@@ -262,38 +271,45 @@ class _Columns:
         def source(column: str) -> pl.Expr:
             return pl.col(column) if column in batch.columns else pl.lit("")
 
-        days = self.field_values["day"]
         frame = batch.select(
-            *(source(f.column).replace_strict({raw: ids[f.name] for raw, ids in self.memo[f.column].items()},
-                                              return_dtype=pl.Int64).alias(f.name) for f in situation.FIELDS),
-            source("date").replace_strict({raw: days[ids["day"]].isoformat() for raw, ids in self.memo["date"].items()},
-                                          return_dtype=pl.String).alias("law_as_of"),
+            *(source(f.column).replace_strict(self.numbers[f.name], return_dtype=pl.Int64).alias(f.name)
+              for f in situation.FIELDS),
+            source("date").replace_strict(self.law_as_of, return_dtype=pl.String).alias("law_as_of"),
             source("end_user_name").alias("name"),
         )
-        key = pl.lit(0, dtype=pl.Int64)
+        key = np.zeros(frame.height, dtype=np.int64)
         for part, (_, shift, _) in zip(situation.PARTS, self.layout):
-            combined = pl.lit(0, dtype=pl.Int64)
-            for name in part.fields:  # the part's field numbers, side by side in one integer
-                combined = combined * (1 << 21) + pl.col(name)
-            known = self.part_of[part.name]
-            for combo in frame.select(combined.alias("c")).unique().get_column("c").to_list():
-                if combo not in known:
-                    known[combo] = self._part_number(part, combo)
-            key = key + (combined.replace_strict(known, return_dtype=pl.Int64) * (1 << shift))
-        return frame.select(key.alias("key"), "law_as_of", "name")
+            lookup, strides = self._lookup(part)
+            index = np.zeros(frame.height, dtype=np.int64)
+            for name, stride in zip(part.fields, strides):
+                index += frame.get_column(name).to_numpy() * stride
+            key += lookup[index] << shift
+        return frame.select("law_as_of", "name").with_columns(pl.Series("key", key))
 
-    def _part_number(self, part: situation.Part, combo: int) -> int:
-        numbers = []
-        for _ in part.fields:
-            combo, number = divmod(combo, 1 << 21)
-            numbers.append(number)
-        values = [self.field_values[f][n] for f, n in zip(part.fields, reversed(numbers))]
+    def _lookup(self, part: situation.Part) -> tuple[np.ndarray, tuple[int, ...]]:
+        """The part's number for every combination of the field numbers known so far, as a flat array
+        (row-major over the part's fields), rebuilt when a field has met new values."""
+        sizes = tuple(len(self.field_values[f]) for f in part.fields)
+        cached = self.lookups.get(part.name)
+        if cached is not None and cached[0] == sizes:
+            return cached[1], cached[2]
+        strides = tuple(int(np.prod(sizes[i + 1:], dtype=np.int64)) for i in range(len(sizes)))
+        known = self.part_of[part.name]
+        lookup = np.fromiter((known[combo] if combo in known else self._part_number(part, combo, known)
+                              for combo in itertools.product(*(range(n) for n in sizes))),
+                             dtype=np.int64, count=int(np.prod(sizes, dtype=np.int64)))
+        self.lookups[part.name] = (sizes, lookup, strides)
+        return lookup, strides
+
+    def _part_number(self, part: situation.Part, combo: tuple[int, ...], known: dict) -> int:
+        values = [self.field_values[f][n] for f, n in zip(part.fields, combo)]
         profile = part.profile(self.context, *values)
         ids = self.part_ids[part.name]
         if profile not in ids:
             ids[profile] = len(ids)
             self.profiles[part.name].append(profile)
-        return ids[profile]
+        known[combo] = ids[profile]
+        return known[combo]
 
     def unpack(self, packed: int) -> tuple:
         """The situation key (situation.key_of) of a packed key."""
