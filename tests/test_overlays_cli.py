@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import RDF
 
 from wassenaar_kg import check
 from wassenaar_kg.api import ASSERTED_GRAPH, INFERRED_GRAPH, use_screening_list, vocabulary

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterable
 
 import yaml
-from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 WAKG = Namespace("https://w3id.org/wassenaar-kg/ontology#")
