@@ -321,7 +321,11 @@ class DecisionStore:
         return found
 
     def decide(self, records: list[ExportRecord]) -> list[Decision]:
-        keys = [key_of(r, self.tables) for r in records]
+        from .situation import Context, key_of as situation_key
+        from .vocabulary import vocabulary
+
+        context = Context(self.tables, vocabulary())
+        keys = [situation_key(r, context) for r in records]
         missing: dict[Key, ExportRecord] = {}
         for key, record in zip(keys, records):
             if key not in self.decisions and key not in missing:

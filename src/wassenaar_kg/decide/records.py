@@ -121,14 +121,14 @@ class Vocabulary:
             code = str(kg.value(node, WAKG.isoSubdivision))
             for name in [code] + list(kg.objects(node, RDFS.label)) + list(kg.objects(node, SKOS.altLabel)):
                 self.destinations[str(name).casefold()] = code
-        self.entries: dict[str, tuple[dt.date, dt.date | None]] = {}
+        self.entries: dict = {}  # entry IRI -> entity_list.DatedEntry
         self.candidates: list[tuple[str, str, tuple[str, ...]]] = []
         self.add_entries(bundled_entries(kg))
 
     def add_entries(self, entries) -> None:
         """Screen against these Entity List entries too (entity_list.DatedEntry)."""
         for item in entries:
-            self.entries[str(item.iri)] = (item.valid_from, item.valid_through)
+            self.entries[str(item.iri)] = item
             self.candidates.append(item.candidate())
         self.__dict__.pop("_screener", None)
 
@@ -154,8 +154,7 @@ class Vocabulary:
         return screener.screen(name)
 
     def in_force(self, entry: str, day: dt.date) -> bool:
-        start, end = self.entries[entry]
-        return start <= day and (end is None or day <= end)
+        return self.entries[entry].in_force(day)
 
     def eccn(self, raw: str) -> str | None:
         text = raw.strip()

@@ -226,9 +226,12 @@ class _Columns:
     def _check(self, values: dict[str, str], index: int, offset: int) -> ExportRecord:
         try:
             return check_values(values, self.vocab, self.name, offset + index + 2, self.default_date)
-        except InputError as error:  # name the line as an editor shows it (quoted cells may span lines)
-            raise InputError(error.file, error.message, _physical_line(Path(self.name), offset + index),
-                             error.field) from None
+        except InputError as error:
+            raise self._located(error, offset + index) from None
+
+    def _located(self, error: InputError, record: int) -> InputError:
+        """The error with the line as an editor shows it (quoted cells may span lines)."""
+        return InputError(error.file, error.message, _physical_line(Path(self.name), record), error.field)
 
     def learn(self, batch: pl.DataFrame, offset: int) -> None:
         """Check every value not seen before, each on the first row that has it, rows in file order."""
@@ -259,8 +262,7 @@ class _Columns:
                 try:
                     _, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
                 except InputError as error:
-                    raise InputError(error.file, error.message, _physical_line(Path(self.name), offset + index),
-                                     error.field) from None
+                    raise self._located(error, offset + index) from None
                 self.memo["end_user_name"].add(raw_name)
                 self.numbers["listed_as"][raw_name] = self._number("listed_as", hits)
                 if possible:

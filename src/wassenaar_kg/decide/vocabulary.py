@@ -15,7 +15,7 @@ from .records import Vocabulary
 
 @lru_cache(maxsize=1)
 def _base_vocabulary() -> Vocabulary:
-    return cached_object("vocabulary.pickle", lambda: Vocabulary(reference_graph()))
+    return cached_object("vocabulary-v3.pickle", lambda: Vocabulary(reference_graph()))
 
 
 _SCREENING: dict[str, str | None] = {"path": None}
