@@ -4,7 +4,8 @@ Generated exports (hypothesis, derandomised) span every ECCN, every end-user typ
 transaction type, both rule texts, destinations from every Country Group, and dates at every change point
 of the law (and the day before), the sanctioned countries and regions, and end-user names that are Entity
 List hits, possible matches or clear. The scenario cases, each with one field changed, seed the branches that
-random data rarely reaches. Both engines must give identical verdicts, exceptions and deciding provisions.
+random data rarely reaches. Both engines must give identical verdicts, exceptions, deciding provisions,
+explanation chains and confidences.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def assert_same(batch: list[ExportRecord]) -> set[str]:
         assert (got.verdict, got.license_exception, got.deciding_provisions) == \
                (ref.verdict, ref.license_exception, ref.deciding_provisions), record
         assert got.law_as_of == ref.law_as_of == record.date
+        # the explanation, derived once per situation and filled with the row's values, is the reference's
+        assert got.explanation == ref.explanation, record
+        assert got.confidence == ref.confidence
     return {p for d in reference.values() for p in d.deciding_provisions}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import subprocess
 import sys
@@ -89,17 +90,31 @@ def test_fast_engine_duplicate_id(book, tmp_path):
     assert run.returncode == 2 and "duplicate id" in run.stderr and f"line {len(text)}" in run.stderr
 
 
-def test_fast_engine_refuses_formats_it_cannot_stream(book):
-    run = wakg("check", book, "--engine", "fast", "--format", "text")
-    assert run.returncode == 2 and "streams csv or jsonl" in run.stderr
+def test_every_streamed_format_works_for_a_book_over_the_auto_threshold(book):
+    """The README's own command on a book the fast engine takes: text with every explanation chain."""
+    run = wakg("check", book)
+    assert run.returncode in (0, 1), run.stderr
+    assert "(fast engine, " in run.stdout.splitlines()[-1]
+    blocks = run.stdout.split("\n\n")[:-1]
+    assert len(blocks) == sum(1 for _ in open(book)) - 1
+    assert all("\n   1. " in block and "  deciding: " in block for block in blocks)
+    doc = json.loads(wakg("check", book, "--format", "json").stdout)
+    assert doc["engine"] == "fast" and all(d["explanation"] and d["confidence"] for d in doc["determinations"])
+    rows = list(csv.DictReader(io.StringIO(wakg("check", book, "--format", "csv").stdout)))
+    assert all(r["explanation"] and r["confidence"] for r in rows)
+
+
+def test_fast_engine_refuses_rdf_output(book):
+    run = wakg("check", book, "--engine", "fast", "--format", "ttl")
+    assert run.returncode == 2 and "only the reference engine infers" in run.stderr
 
 
 def test_python_api_fast_engine_matches_reference():
     fast = check(EXAMPLES, engine="fast")
     reference = check(EXAMPLES)
     assert fast.engine == "fast" and fast.exit_code == reference.exit_code == 1
-    assert [(d.id, d.verdict, d.license_exception, d.deciding_provisions) for d in fast.determinations] == \
-           [(d.id, d.verdict, d.license_exception, d.deciding_provisions) for d in reference.determinations]
+    assert [d.to_dict() | {"engine": ""} for d in fast.determinations] == \
+           [d.to_dict() | {"engine": ""} for d in reference.determinations]
 
 
 # ------------------------------------------------------------------ the vectorised reader: CSV dialect and errors
@@ -156,9 +171,13 @@ def _stream(path: Path, monkeypatch, block: int):
     from wassenaar_kg.decide import stream
     from wassenaar_kg.api import vocabulary
 
+    from wassenaar_kg.report import Writer
+
     monkeypatch.setattr(stream, "BLOCK", block)
     out = io.StringIO()
-    summary = stream.check_csv_stream(path, vocabulary(), dt.date(2026, 7, 23), out, "csv", quiet=True)
+    writer = Writer(out, "csv", "fast")
+    writer.start()
+    summary, _ = stream.check_csv_stream(path, vocabulary(), dt.date(2026, 7, 23), writer.batch, quiet=True)
     return summary, list(csv.DictReader(io.StringIO(out.getvalue())))
 
 

@@ -22,7 +22,9 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from . import __version__
 from .decide.determination import Determination
-from .decide.engines import AUTO_FAST_ABOVE, ENGINES, choose  # noqa: F401  (AUTO_FAST_ABOVE: part of the API)
+from .decide import engines
+from .decide.engines import AUTO_FAST_ABOVE, ENGINES, FastEngine, ReferenceEngine, choose  # noqa: F401  (part of the API)
+from .decide.summary import Summary
 from .decide.records import ExportRecord, check_values, read_exports
 from .decide.vocabulary import (screening_entries, screening_list_path, screening_ntriples,  # noqa: F401
                                 use_screening_list, vocabulary)
@@ -69,10 +71,14 @@ class CheckResult:
     def needing_license(self) -> list[Determination]:
         return [d for d in self.determinations if d.needs_license]
 
+    @cached_property
+    def summary(self) -> Summary:
+        return Summary.of(self.determinations, self.engine)
+
     @property
     def exit_code(self) -> int:
         """0 when no export needs a license it lacks, 1 otherwise (the CLI's exit code)."""
-        return 1 if self.needing_license else 0
+        return self.summary.exit_code
 
 
 def _records(source, as_of: dt.date) -> list[ExportRecord]:
@@ -135,39 +141,85 @@ def add_provenance(inferred: Graph, engine: str, started: dt.datetime, kg: Graph
     inferred.add((agent, RDFS.label, Literal(f"wassenaar-kg {__version__}, {engine} engine ({_package_versions()})")))
 
 
+def _prepare(screening_list) -> None:
+    if (str(screening_list) if screening_list else None) != screening_list_path():
+        use_screening_list(screening_list)
+    screening_entries()  # read the list now: a bad file fails before any work
+
+
+def _is_csv(source) -> bool:
+    return isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".csv"
+
+
+def engine_for(source, engine: str = "auto", fmt: str | None = None, kg: Graph | None = None) -> str:
+    """The engine a check of `source` uses: `engine` unless "auto", which counts the rows of a CSV file (up
+    to AUTO_FAST_ABOVE + 1) and looks at the output format (engines.choose)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
+    if engine != "auto":
+        return engine
+    if isinstance(source, (str, Path)):
+        if not _is_csv(source) or not Path(source).exists():
+            return "reference"
+        from .decide.stream import count_rows
+
+        return choose(count_rows(Path(source), AUTO_FAST_ABOVE), fmt, kg is not None)
+    return choose(len(source) if hasattr(source, "__len__") else AUTO_FAST_ABOVE + 1, fmt, kg is not None)
+
+
 def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.date | None = None,
           engine: str = "auto", kg: Graph | None = None, screening_list: str | Path | None = None) -> CheckResult:
     """Decide every export in `source` (a CSV/Turtle/JSON-LD path, dicts, or ExportRecords).
 
     Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
-    that give none. `engine="fast"` gives the same verdicts, exceptions and deciding provisions without
-    explanations or RDF output (see decide/fast.py); `"reference"` gives both; `"auto"` takes the reference
-    engine up to AUTO_FAST_ABOVE exports and the fast one above (always the reference engine for a `kg`
-    of your own: the fast engine's tables are compiled from the project's knowledge graph).
+    that give none. Both engines give the same verdicts, exceptions, deciding provisions and explanations;
+    `"reference"` also gives the RDF of the findings (CheckResult.inferred) and the SHACL report; `"fast"`
+    decides each distinct situation once (see decide/fast.py); `"auto"` takes the reference engine up to
+    AUTO_FAST_ABOVE exports and the fast one above (always the reference engine for a `kg` of your own:
+    the fast engine's tables are compiled from the project's knowledge graph). A CSV file checked by the
+    fast engine is read batch by batch, as `check_stream` does.
     `screening_list` is an official Consolidated Screening List file (CSV or JSON) whose Entity List rows
     are screened against besides the bundled entries (None: the bundled entries only).
     """
-    if (str(screening_list) if screening_list else None) != screening_list_path():
-        use_screening_list(screening_list)
-    screening_entries()  # read the list now: a bad file fails before any work
-    if engine not in ENGINES:
-        raise ValueError(f"unknown engine '{engine}'; choose from {', '.join(ENGINES)}")
+    _prepare(screening_list)
+    as_of = as_of or dt.date.today()
+    chosen = engine_for(source, engine, None, kg)
     started = run_timestamp(source)
-    records = _records(source, as_of or dt.date.today())
-    if engine == "auto":
-        engine = choose(len(records)) if kg is None else "reference"
-    if engine == "fast":
-        from .decide import fast
-
-        table = fast.load_decisions()
-        decided = fast.determinations(records, table)
-        fast.store_decisions(table)
+    if chosen == "fast" and _is_csv(source):
+        found: list[Determination] = []
+        summary = check_stream(source, lambda batch: found.extend(batch.determinations()), as_of=as_of,
+                               engine="fast", quiet=True)[0]
+        return CheckResult(found, "fast", _report_text(summary), not summary.lacking)
+    records = _records(source, as_of)
+    if chosen == "fast":
+        decided = engines.engine("fast", kg=kg).decide(records)
         lacking = [d.id for d in decided if d.needs_license]
-        report = "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in lacking)
-        return CheckResult(decided, "fast", report, not lacking)
-    from .decide import reference
-
-    run = reference.run(records, kg)
-    result = CheckResult(run.determinations, engine, run.report_text, run.report_conforms, run.asserted, run.inferred)
-    add_provenance(result.provenance, engine, started, kg)
+        return CheckResult(decided, "fast", _report_text(Summary.of(decided, "fast")), not lacking)
+    run = ReferenceEngine(kg).run(records)
+    result = CheckResult(run.determinations, chosen, run.report_text, run.report_conforms, run.asserted, run.inferred)
+    add_provenance(result.provenance, chosen, started, kg)
     return result
+
+
+def _report_text(summary: Summary) -> str:
+    return "".join(f"Export {i}: verdict license_required and no license is recorded.\n" for i in summary.needing_license)
+
+
+def check_stream(path: str | Path, sink, *, as_of: dt.date | None = None, engine: str = "fast",
+                 screening_list: str | Path | None = None, quiet: bool = True, explain: set[str] | None = None,
+                 processes: int = 1) -> tuple[Summary, list[ExportRecord]]:
+    """Decide a CSV order book of any size with the fast engine, handing each decided batch (stream.Batch:
+    `.csv()`, `.jsonl()`, `.determinations()`) to `sink` as it comes; memory stays flat in the rows.
+    Returns the summary and the checked records of the ids in `explain`. `processes` > 1 shares new
+    situations among spawned worker processes (decide.fast.workers() gives the CLI's choice); a spawned
+    worker re-imports your __main__, so use it only from a script with a main guard."""
+    if engine != "fast":
+        raise ValueError("check_stream streams with the fast engine; use check() for the reference engine")
+    _prepare(screening_list)
+    path = Path(path)
+    if not _is_csv(path):
+        from .errors import InputError
+
+        raise InputError(str(path), "the fast engine reads CSV; use the reference engine for Turtle or JSON-LD")
+    fast = FastEngine(processes)
+    return fast.stream(path, vocabulary(), as_of or dt.date.today(), sink, quiet, explain)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .decide.engines import AUTO_FAST_ABOVE, choose
+from .decide.engines import AUTO_FAST_ABOVE
 from .errors import WakgError
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
@@ -60,20 +60,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.conforms and not violations else 1
 
 
-def _engine_for(args: argparse.Namespace) -> str:
-    if args.engine != "auto":
-        return args.engine
-    if args.file.suffix.lower() == ".csv" and args.file.exists():
-        from .decide.stream import count_rows
-
-        return choose(count_rows(args.file, AUTO_FAST_ABOVE))
-    return "reference"
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    from .api import check
+    from contextlib import nullcontext
+
     from .atomic import atomic_writer
-    from .report import render, summary_line
+    from .decide.fast import workers
+    from .report import render_text, write_check
 
     explain = {i.strip() for i in args.explain.split(",") if i.strip()} if args.explain else set()
     if args.screening_list:
@@ -81,46 +73,22 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         use_screening_list(args.screening_list)
         screening_entries()  # a malformed list is reported (exit 2) before any export is read
-    engine = _engine_for(args)
-    if engine == "fast":
-        return _check_fast(args, explain)
-    result = check(args.file, as_of=args.as_of, engine="reference", screening_list=args.screening_list)
-    text = render(result, args.format)
-    if args.output:
-        with atomic_writer(args.output) as handle:
-            handle.write(text)
-        print(summary_line(result), file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return result.exit_code
-
-
-def _check_fast(args: argparse.Namespace, explain: set[str]) -> int:
-    from .api import check, vocabulary
-    from contextlib import nullcontext
-
-    from .atomic import atomic_writer
-    from .errors import InputError
-    from .report import render_text
-    from .decide.stream import check_csv_stream
-
-    if args.file.suffix.lower() != ".csv":
-        raise InputError(str(args.file), "the fast engine reads CSV; use --engine reference for Turtle or JSON-LD")
-    if args.format not in ("csv", "jsonl"):
-        raise InputError("--format", f"the fast engine streams csv or jsonl, not {args.format} "
-                         "(use --engine reference for text, json, ttl or trig, or --explain for chains)")
-    from .decide.fast import workers
-
-    as_of = args.as_of or dt.date.today()
     with atomic_writer(args.output) if args.output else nullcontext(sys.stdout) as handle:
-        summary = check_csv_stream(args.file, vocabulary(), as_of, handle, args.format, args.quiet, explain,
-                                   workers())
-    if not args.quiet:
+        summary, explained = write_check(args.file, handle, args.format, as_of=args.as_of, engine=args.engine,
+                                         screening_list=args.screening_list, quiet=args.quiet, explain=explain,
+                                         processes=workers())
+    if args.output and not args.quiet:
         print(summary.line(), file=sys.stderr)
-    if summary.explained:
-        sys.stderr.write(render_text(check(summary.explained, as_of=as_of, engine="reference",
+    elif summary.distinct_situations is not None and not args.quiet and args.format not in ("text", "json"):
+        print(summary.line(), file=sys.stderr)
+    if explained:
+        from .api import check
+
+        sys.stderr.write(render_text(check(explained, as_of=args.as_of, engine="reference",
                                            screening_list=args.screening_list)))
-    missing = explain - {r.id for r in summary.explained}
+    missing = explain - {r.id for r in explained}
+    if explain and summary.distinct_situations is None:
+        missing = set()  # the reference engine already printed every chain
     if missing:
         print(f"--explain: no export with id {', '.join(sorted(missing))}", file=sys.stderr)
     return summary.exit_code
@@ -240,10 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--as-of", type=_date, default=None, help="date for exports that give none (default today)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--engine", choices=("auto", "reference", "fast"), default="auto",
-                       help=f"reference: SHACL rules with full explanations; fast: batch engine with the same "
-                            f"decisions (csv/jsonl streaming); auto (default): fast above {AUTO_FAST_ABOVE} CSV rows")
-    check.add_argument("--explain", metavar="ID[,ID...]", help="re-derive the full chain for these exports "
-                       "with the reference engine (printed to stderr)")
+                       help=f"reference: SHACL rules per export, also the RDF of the findings (ttl, trig); fast: the same "
+                            f"rules once per distinct situation, streaming CSV books of any size with the same "
+                            f"determinations and explanations; auto (default): fast above {AUTO_FAST_ABOVE} CSV rows "
+                            f"unless the format is ttl or trig")
+    check.add_argument("--explain", metavar="ID[,ID...]", help="with the fast engine: re-derive the chain of "
+                       "these exports with the reference engine as well (printed to stderr)")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary line")
     check.add_argument("--screening-list", type=Path, metavar="FILE",
                        help="also screen end-user names against the Entity List rows of this official Consolidated "

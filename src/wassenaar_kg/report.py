@@ -1,92 +1,100 @@
-"""Render determinations for analysts (text, CSV) and programs (JSON, JSON lines, Turtle, TriG)."""
+"""Render determinations for analysts (text, CSV) and programs (JSON, JSON lines, Turtle, TriG), whole or
+batch by batch, whichever engine decided them; and `write_check`, the front door of `wakg check`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections import Counter
+from pathlib import Path
+from typing import IO
 
 from .api import CheckResult
-from .decide.determination import CSV_FIELDS, confidence_text as _confidence, csv_row  # noqa: F401  (CSV_FIELDS, csv_row: part of the report API)
+from .decide.determination import CSV_FIELDS, Determination, confidence_text as _confidence, csv_row  # noqa: F401  (CSV_FIELDS, csv_row: part of the report API)
+from .decide.summary import Summary
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
+STREAMED = ("text", "json", "jsonl", "csv")  # formats written batch by batch; ttl and trig need the whole graph
 
 
-def render_text(result: CheckResult) -> str:
-    out = []
-    for d in result.determinations:
-        exception = f" ({d.license_exception})" if d.license_exception else ""
-        held = f"  license {d.license} held" if d.license else ""
-        flag = "  ** NEEDS A LICENSE **" if d.needs_license else ""
-        out.append(f"{d.id}: {d.verdict}{exception}  law as of {d.law_as_of}  confidence {_confidence(d.confidence)}{held}{flag}")
-        out.append(f"  deciding: {'; '.join(d.deciding_provisions)}")
-        for match in d.possible_matches:
-            out.append(f"  ** POSSIBLE ENTITY LIST MATCH, REVIEW **: '{match.matched_name}' (listed as {match.listed_name}), "
-                       f"similarity {match.score:.0f} of 100; decides nothing until a person confirms or clears it")
-        for number, step in enumerate(d.explanation, start=1):
-            note = ""
-            if step.text_status == "secondary summary":
-                note = f" [text known only from secondary summaries, confidence {_confidence(step.confidence)}]"
-            elif step.confidence is not None and step.confidence < 0.9:
-                note = f" [confidence {_confidence(step.confidence)}]"
-            out.append(f"  {number:2}. {step.kind}: {step.text}{note}")
-            out.append(f"      -> {step.provision}" + (f" <{step.url}>" if step.url else ""))
-            for source in step.sources:
-                out.append(f"         source: {source}")
-        out.append("")
-    out.append(summary_line(result))
-    return "\n".join(out) + "\n"
+def text_block(d: Determination) -> str:
+    """One determination as the text report shows it: verdict line, deciding provisions, explanation chain."""
+    exception = f" ({d.license_exception})" if d.license_exception else ""
+    held = f"  license {d.license} held" if d.license else ""
+    flag = "  ** NEEDS A LICENSE **" if d.needs_license else ""
+    out = [f"{d.id}: {d.verdict}{exception}  law as of {d.law_as_of}  confidence {_confidence(d.confidence)}{held}{flag}",
+           f"  deciding: {'; '.join(d.deciding_provisions)}"]
+    for match in d.possible_matches:
+        out.append(f"  ** POSSIBLE ENTITY LIST MATCH, REVIEW **: '{match.matched_name}' (listed as {match.listed_name}), "
+                   f"similarity {match.score:.0f} of 100; decides nothing until a person confirms or clears it")
+    for number, step in enumerate(d.explanation, start=1):
+        note = ""
+        if step.text_status == "secondary summary":
+            note = f" [text known only from secondary summaries, confidence {_confidence(step.confidence)}]"
+        elif step.confidence is not None and step.confidence < 0.9:
+            note = f" [confidence {_confidence(step.confidence)}]"
+        out.append(f"  {number:2}. {step.kind}: {step.text}{note}")
+        out.append(f"      -> {step.provision}" + (f" <{step.url}>" if step.url else ""))
+        for source in step.sources:
+            out.append(f"         source: {source}")
+    return "\n".join(out) + "\n\n"
 
 
-def summary_line(result: CheckResult) -> str:
-    counts = Counter(d.verdict for d in result.determinations)
-    parts = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
-    lacking = result.needing_license
-    tail = f"; {len(lacking)} need a license they lack: {', '.join(d.id for d in lacking)}" if lacking else \
-        "; none needs a license it lacks"
-    review = sum(1 for d in result.determinations if d.needs_review)
-    if review:
-        tail += f"; {review} with a possible Entity List match to review"
-    return f"{len(result.determinations)} exports ({result.engine} engine): {parts}{tail}"
+class Writer:
+    """Writes determinations in one of the STREAMED formats as they come, whichever engine decided them:
+    `start()`, then `determinations(...)` or `batch(...)` (the fast stream's decided batches) any number of
+    times, then `end(summary)`."""
 
+    def __init__(self, handle: IO[str], fmt: str, engine: str) -> None:
+        if fmt not in STREAMED:
+            raise ValueError(f"{fmt} is not written batch by batch")
+        self.handle, self.fmt, self.engine, self.count = handle, fmt, engine, 0
 
-def render_json(result: CheckResult) -> str:
-    doc = {
-        "engine": result.engine,
-        "summary": {
-            "exports": len(result.determinations),
-            "verdicts": dict(sorted(Counter(d.verdict for d in result.determinations).items())),
-            "needing_license": [d.id for d in result.needing_license],
-            "possible_matches_to_review": [d.id for d in result.determinations if d.needs_review],
-        },
-        "determinations": [d.to_dict() for d in result.determinations],
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    def start(self) -> None:
+        if self.fmt == "csv":
+            csv.writer(self.handle, lineterminator="\n").writerow(CSV_FIELDS)
+        elif self.fmt == "json":
+            self.handle.write('{\n  "engine": ' + json.dumps(self.engine) + ',\n  "determinations": [')
 
+    def determinations(self, found: list[Determination]) -> None:
+        if self.fmt == "csv":
+            writer = csv.DictWriter(self.handle, fieldnames=CSV_FIELDS, lineterminator="\n")
+            writer.writerows(csv_row(d) for d in found)
+        elif self.fmt == "jsonl":
+            self.handle.write("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in found))
+        elif self.fmt == "json":
+            for d in found:
+                item = json.dumps(d.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n    ")
+                self.handle.write(("," if self.count else "") + "\n    " + item)
+                self.count += 1
+        else:
+            self.handle.write("".join(text_block(d) for d in found))
 
-def render_jsonl(result: CheckResult) -> str:
-    return "".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n" for d in result.determinations)
+    def batch(self, batch) -> None:
+        """A decided batch of the fast stream: CSV and JSON lines straight from its columns."""
+        if self.fmt == "csv":
+            self.handle.write(batch.csv())
+        elif self.fmt == "jsonl":
+            self.handle.write(batch.jsonl())
+        else:
+            self.determinations(batch.determinations())
 
-
-def render_csv(result: CheckResult) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for d in result.determinations:
-        writer.writerow(csv_row(d))
-    return buffer.getvalue()
+    def end(self, summary: Summary) -> None:
+        if self.fmt == "json":
+            body = json.dumps(summary.to_dict(), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            self.handle.write(("\n  ]" if self.count else "]") + ',\n  "summary": ' + body + "\n}\n")
+        elif self.fmt == "text":
+            self.handle.write(summary.line() + "\n")
 
 
 def render(result: CheckResult, fmt: str) -> str:
-    if fmt == "text":
-        return render_text(result)
-    if fmt == "json":
-        return render_json(result)
-    if fmt == "jsonl":
-        return render_jsonl(result)
-    if fmt == "csv":
-        return render_csv(result)
+    if fmt in STREAMED:
+        buffer = io.StringIO()
+        writer = Writer(buffer, fmt, result.engine)
+        writer.start()
+        writer.determinations(result.determinations)
+        writer.end(result.summary)
+        return buffer.getvalue()
     if fmt == "ttl":
         from .kg.rdf_text import turtle
 
@@ -97,3 +105,47 @@ def render(result: CheckResult, fmt: str) -> str:
 
         return trig({ASSERTED_GRAPH: result.asserted, INFERRED_GRAPH: result.inferred})
     raise ValueError(f"unknown format {fmt}")
+
+
+def render_text(result: CheckResult) -> str:
+    return render(result, "text")
+
+
+def render_json(result: CheckResult) -> str:
+    return render(result, "json")
+
+
+def render_jsonl(result: CheckResult) -> str:
+    return render(result, "jsonl")
+
+
+def render_csv(result: CheckResult) -> str:
+    return render(result, "csv")
+
+
+def summary_line(result: CheckResult) -> str:
+    return result.summary.line()
+
+
+def write_check(source, handle: IO[str], fmt: str, *, as_of=None, engine: str = "auto", screening_list=None,
+                quiet: bool = True, explain: set[str] | None = None, processes: int = 1):
+    """Check `source` and write the determinations to `handle` in `fmt`: the front door of `wakg check`.
+    A CSV book the fast engine decides is streamed batch by batch in every format but ttl and trig (whose
+    graph only the reference engine infers). Returns (summary, records of the `explain` ids)."""
+    from .api import check, check_stream, engine_for
+    from .errors import InputError
+
+    chosen = engine_for(source, engine, fmt)
+    if chosen == "fast" and fmt not in STREAMED:
+        raise InputError("--format", f"{fmt} is the RDF of the findings, which only the reference engine infers "
+                         "(use --engine reference, or the default engine choice)")
+    if chosen == "fast" and Path(source).suffix.lower() == ".csv":
+        writer = Writer(handle, fmt, "fast")
+        writer.start()
+        summary, explained = check_stream(source, writer.batch, as_of=as_of, screening_list=screening_list,
+                                          quiet=quiet, explain=explain, processes=processes)
+        writer.end(summary)
+        return summary, explained
+    result = check(source, as_of=as_of, engine=chosen, screening_list=screening_list)
+    handle.write(render(result, fmt))
+    return result.summary, []

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..kg.namespaces import WAKG
 from .screening import Match
@@ -27,6 +27,16 @@ EFFECTS = {
     WAKG.Authorizes: "license exception",
     WAKG.PutsOutOfScope: "out of scope",
 }
+
+
+def needs_license(verdict: str, license: str | None) -> bool:
+    """A license is required and none is recorded: the case the exit code and the SHACL report flag."""
+    return verdict == "license_required" and not license
+
+
+def needs_license_column(verdict, license):
+    """needs_license over Polars columns (the stream's rows): the same rule."""
+    return (verdict == "license_required") & (license == "")
 
 
 @dataclass(frozen=True)
@@ -62,14 +72,11 @@ class Determination:
 
     @property
     def needs_license(self) -> bool:
-        """A license is required and none is recorded: the case the exit code and the SHACL report flag."""
-        return self.verdict == "license_required" and not self.license
+        return needs_license(self.verdict, self.license)
 
     @property
     def confidence(self) -> float | None:
-        """The weakest confidence among the facts and rule texts the explanation rests on."""
-        values = [s.confidence for s in self.explanation if s.confidence is not None]
-        return min(values) if values else None
+        return confidence_of(self.explanation)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -78,10 +85,7 @@ class Determination:
         data["needs_license"] = self.needs_license
         data["possible_matches"] = [match_dict(m) for m in self.possible_matches]
         data["confidence"] = self.confidence
-        data["explanation"] = [
-            {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items() if v not in (None, ())}
-            for s in self.explanation
-        ]
+        data["explanation"] = [step_dict(s) for s in self.explanation]
         return data
 
 
@@ -96,53 +100,71 @@ def match_text(matches: tuple[Match, ...]) -> str:
                      + f", score {m.score:.0f}" for m in matches)
 
 
-def _citation(graph: Graph, provision) -> str:
-    return str(graph.value(provision, WAKG.citation) or provision)
+STEPS_QUERY = """
+PREFIX wakg: <https://w3id.org/wassenaar-kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?export ?finding ?order ?effect ?text ?provision ?citation ?url ?rule ?confidence ?status
+       (GROUP_CONCAT(STR(?source); separator="\\n") AS ?sources)
+WHERE {
+  VALUES ?export { %s }
+  ?export wakg:finding ?finding .
+  ?finding wakg:stepOrder ?order ; wakg:stepText ?text ; wakg:provision ?provision .
+  OPTIONAL { ?finding wakg:effect ?effect }
+  OPTIONAL { ?finding wakg:producedByRule ?rule }
+  OPTIONAL { ?provision wakg:citation ?citation }
+  OPTIONAL { ?provision wakg:url ?url }
+  OPTIONAL { ?finding wakg:basedOn ?basis .
+             OPTIONAL { ?basis wakg:confidence ?confidence }
+             OPTIONAL { ?basis wakg:textStatus/rdfs:label ?status }
+             OPTIONAL { ?basis dcterms:source ?source } }
+}
+GROUP BY ?export ?finding ?order ?effect ?text ?provision ?citation ?url ?rule ?confidence ?status"""
 
 
-def _confidence(graph: Graph, node) -> float | None:
-    value = graph.value(node, WAKG.confidence)
-    return float(Decimal(str(value))) if value is not None else None
+def read_steps(store, exports) -> dict[str, tuple[Step, ...]]:
+    """The explanation chain of each export (IRI) in an Oxigraph store after the rules ran: one query for
+    all, the same for both engines. Steps are ordered by their order, then by the finding's own name (the
+    part of its IRI after the export's), which never depends on a label or a date."""
+    exports = [str(e) for e in exports]
+    found: dict[str, list] = {e: [] for e in exports}
+    for start in range(0, len(exports), 500):
+        values = " ".join(f"<{e}>" for e in exports[start:start + 500])
+        for row in store.query(STEPS_QUERY % values):
+            export, finding = row["export"].value, row["finding"].value
+            confidence, status, url, rule = row["confidence"], row["status"], row["url"], row["rule"]
+            effect, citation = row["effect"], row["citation"]
+            sources = row["sources"].value if row["sources"] is not None else ""
+            step = Step(
+                order=int(row["order"].value),
+                kind=EFFECTS.get(URIRef(effect.value), "fact") if effect is not None else "fact",
+                text=row["text"].value,
+                provision=citation.value if citation is not None else row["provision"].value,
+                url=url.value if url is not None else None,
+                sources=tuple(sorted(s for s in sources.split("\n") if s)),
+                confidence=float(Decimal(confidence.value)) if confidence is not None else None,
+                text_status=status.value if status is not None else None,
+                rule=rule.value if rule is not None else None,
+            )
+            found[export].append((step.order, finding[len(export):] if finding.startswith(export) else finding, step))
+    return {e: tuple(step for _, _, step in sorted(steps, key=lambda t: t[:2])) for e, steps in found.items()}
 
 
-def _step(graph: Graph, finding) -> Step:
-    provision = graph.value(finding, WAKG.provision)
-    based_on = graph.value(finding, WAKG.basedOn)
-    sources: tuple[str, ...] = ()
-    confidence = text_status = None
-    if based_on is not None:
-        sources = tuple(sorted(str(s) for s in graph.objects(based_on, DCTERMS.source)))
-        confidence = _confidence(graph, based_on)
-        status = graph.value(based_on, WAKG.textStatus)
-        text_status = str(graph.value(status, RDFS.label)) if status is not None else None
-    url = graph.value(provision, WAKG.url)
-    return Step(
-        order=int(graph.value(finding, WAKG.stepOrder)),
-        kind=EFFECTS.get(graph.value(finding, WAKG.effect), "fact"),
-        text=str(graph.value(finding, WAKG.stepText)),
-        provision=_citation(graph, provision),
-        url=str(url) if url is not None else None,
-        sources=sources,
-        confidence=confidence,
-        text_status=text_status,
-        rule=str(graph.value(finding, WAKG.producedByRule)),
-    )
-
-
-def extract(graph: Graph, export: URIRef, engine: str = "reference", possible_matches: tuple = ()) -> Determination:
-    """Read the determination the rules inferred for one export."""
+def extract(graph: Graph, export: URIRef, steps: tuple[Step, ...], engine: str = "reference",
+            possible_matches: tuple = ()) -> Determination:
+    """Read the determination the rules inferred for one export (its steps from read_steps)."""
     verdict_node = graph.value(export, WAKG.verdict)
     exception = graph.value(export, WAKG.authorizedBy)
-    steps = sorted((_step(graph, f) for f in graph.objects(export, WAKG.finding)), key=lambda s: (s.order, s.text))
     license_number = graph.value(export, WAKG.licenseNumber)
     law_as_of = graph.value(export, WAKG.lawAsOf) or graph.value(export, WAKG.transactionDate)
     return Determination(
         id=str(graph.value(export, RDFS.label)),
         verdict=VERDICTS.get(verdict_node, "undetermined"),
         license_exception=str(graph.value(exception, SKOS.notation)) if exception is not None else None,
-        deciding_provisions=tuple(sorted(_citation(graph, p) for p in graph.objects(export, WAKG.decidingProvision))),
+        deciding_provisions=tuple(sorted(str(graph.value(p, WAKG.citation) or p)
+                                         for p in graph.objects(export, WAKG.decidingProvision))),
         law_as_of=law_as_of.toPython(),
-        explanation=tuple(steps),
+        explanation=steps,
         license=str(license_number) if license_number is not None else None,
         engine=engine,
         possible_matches=tuple(possible_matches),
@@ -157,6 +179,21 @@ def transactions(graph: Graph) -> list[URIRef]:
 # One row per determination, the same for both engines and every tabular output (CSV; the fast engine's stream).
 CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
               "confidence", "engine", "explanation", "possible_matches")
+
+
+def explanation_cell(steps: tuple[Step, ...]) -> str:
+    """The explanation chain in one CSV cell."""
+    return " | ".join(f"{s.text} ({s.provision})" for s in steps)
+
+
+def step_dict(step: Step) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(step).items() if v not in (None, ())}
+
+
+def confidence_of(steps: tuple[Step, ...]) -> float | None:
+    """The weakest confidence among the facts and rule texts the explanation rests on."""
+    values = [s.confidence for s in steps if s.confidence is not None]
+    return min(values) if values else None
 
 
 def confidence_text(value: float | None) -> str:
@@ -174,6 +211,6 @@ def csv_row(d: Determination) -> dict:
         "needs_license": "true" if d.needs_license else "false",
         "confidence": confidence_text(d.confidence),
         "engine": d.engine,
-        "explanation": " | ".join(f"{s.text} ({s.provision})" for s in d.explanation),
+        "explanation": explanation_cell(d.explanation),
         "possible_matches": match_text(d.possible_matches),
     }

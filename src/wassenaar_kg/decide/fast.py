@@ -35,16 +35,17 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from ..kg import oxigraph, temporal
 from . import rule_runner
 from ..kg.cache import cached_object, read_cached, write_cached
-from .determination import VERDICTS, Determination
+from .determination import VERDICTS, Determination, Step, read_steps
+from . import explanation
 from ..errors import InputError
 from .records import END_USER_CLASSES, ExportRecord, record_triples, records_to_graph
 from ..kg.files import shapes_dir
-from ..kg.namespaces import ECCN, GROUP, WAKG
+from ..kg.namespaces import COUNTRY, ECCN, GROUP, WAKG
 
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
 TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")
@@ -68,6 +69,10 @@ class Compiled:
     owner_profiles: dict[str | None, int] = field(default_factory=dict)
     transaction_profiles: dict[str, int] = field(default_factory=dict)
     use_profiles: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # destination code -> its label (explanation texts)
+    subdivisions: dict[str, str] = field(default_factory=dict)  # region code -> its ISO 3166-2 code
+    effective: dict[tuple[int, str], str] = field(default_factory=dict)  # (interval, code) -> effective destination
+    law_dates: frozenset[str] = frozenset()  # ISO dates written anywhere in the knowledge graph or the rules
 
     def bucket(self, day: dt.date) -> int:
         return bisect.bisect_right(self.change_points, day)
@@ -148,21 +153,26 @@ def compile_tables(kg: Graph) -> Compiled:
     starts = [dt.date.min] + points
     destinations = sorted({temporal.code(d) for cls in (WAKG.Destination, WAKG.Region) for d in kg.subjects(RDF.type, cls)})
     profiles: dict[tuple, int] = {}
-    destination_profiles = {}
+    destination_profiles, effective_by_bucket = {}, {}
     regimes, regime_ids = [], {}
     for bucket, start in enumerate(starts):
         day = start if start != dt.date.min else points[0] - dt.timedelta(days=1)
         members = temporal.group_members(kg, day)
         marks = temporal.chart_marks(kg, day)
         sanctions = temporal.sanctions_in_force(kg, day)
+        cited = _cited_facts(kg, day, groups, columns)
         for code in destinations:
             effective = temporal.effective_destination(kg, code, day)
+            effective_by_bucket[(bucket, code)] = effective
             profile = (
                 effective != code,
                 frozenset(g for g, m in members.items() if effective in m and g in groups),
                 frozenset(marks.get(effective, set()) & columns),
                 effective in marks,
                 frozenset(sanctions.get(code, set()) | sanctions.get(effective, set())),
+                # what the explanation cites of the destination: each fact's confidence and sources
+                cited.get(effective, frozenset()) | cited.get(code, frozenset())
+                | (_provenance(kg, COUNTRY[code]) if (COUNTRY[code], WAKG.regionOf, None) in kg else frozenset()),
             )
             destination_profiles[(bucket, code)] = profiles.setdefault(profile, len(profiles))
         texts = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.ProvisionText, day))
@@ -187,15 +197,67 @@ def compile_tables(kg: Graph) -> Compiled:
         return frozenset(classes & terms)
 
     compiled = Compiled(points, destination_profiles, regimes, items, people, groups, columns)
-    compiled.item_profiles = _profiles(items, item_profile)
-    compiled.user_profiles = _profiles(people, lambda u: people[u] & terms)
+    # each ECCN and each end-user type is its own profile: explanations name the entry and the type, and cite
+    # the entry's own sources
+    compiled.item_profiles = _profiles(items, lambda eccn: (eccn, item_profile(eccn)))
+    compiled.user_profiles = _profiles(people, lambda u: (u, people[u] & terms))
     compiled.owner_profiles = {None: -1, **_profiles(people, lambda u: people[u] & terms)}
     compiled.transaction_profiles = _profiles(TRANSACTIONS, transaction_profile)
     compiled.use_profiles = _profiles(END_USES, lambda u: str(END_USES[u]) if str(END_USES[u]) in terms else None)
+    compiled.effective = effective_by_bucket
+    for code in destinations:
+        node = COUNTRY[code]
+        compiled.labels[code] = str(kg.value(node, RDFS.label) or code)
+        compiled.subdivisions[code] = str(kg.value(node, WAKG.isoSubdivision) or code)
+    compiled.law_dates = _law_dates()
     return compiled
 
 
-KEY_FORMAT = b"situation-key-3"  # change when what the key holds changes (here: sanctions, gaps, screening)
+ISO_DATE = re.compile(rb"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def _law_dates() -> frozenset[str]:
+    """Every ISO date written in the knowledge graph or the rules: an explanation may quote any of them, so
+    an export dated on one of them is explained on its own (its date cannot be told from the law's)."""
+    from ..kg.reference import reference_ntriples
+
+    text = reference_ntriples() + b"".join(p.read_bytes() for p in sorted(shapes_dir().glob("*.ttl")))
+    return frozenset(m.decode() for m in ISO_DATE.findall(text))
+
+
+def _provenance(kg: Graph, node) -> frozenset:
+    """A fact's confidence and sources, as an explanation step shows them."""
+    confidence = kg.value(node, WAKG.confidence)
+    sources = tuple(sorted(str(s) for s in kg.objects(node, DCTERMS.source)))
+    if confidence is None and not sources:
+        return frozenset()
+    return frozenset({(str(confidence) if confidence is not None else None, sources)})
+
+
+def _cited_facts(kg: Graph, day: dt.date, groups: frozenset[str], columns: frozenset[str]) -> dict[str, frozenset]:
+    """Destination code -> the confidence and sources of the facts the explanation cites for it on `day`:
+    its memberships in the groups the rules name, its Chart marks in the columns they read, its treatment."""
+    found: dict[str, set] = {}
+    for fact in temporal.facts_on(kg, WAKG.CountryGroupMembership, day):
+        group = kg.value(fact.node, WAKG.countryGroup)
+        notation = str(kg.value(group, SKOS.notation))
+        if notation in groups:
+            for member in kg.objects(fact.node, WAKG.member):
+                found.setdefault(temporal.code(member), set()).update(
+                    ("group", notation, *p) for p in _provenance(kg, fact.node))
+    for fact in temporal.facts_on(kg, WAKG.CountryChartMark, day):
+        column = kg.value(fact.node, WAKG.chartColumn)
+        notation = str(kg.value(column, SKOS.notation)).replace(" ", "") if column is not None else ""
+        for place in kg.objects(fact.node, WAKG.markedDestination):
+            found.setdefault(temporal.code(place), set()).update(
+                ("mark", notation, *p) for p in _provenance(kg, fact.node))
+    for fact in temporal.facts_on(kg, WAKG.DestinationTreatment, day):
+        for place in kg.objects(fact.node, WAKG.treatedDestination):
+            found.setdefault(temporal.code(place), set()).update(("treatment", *p) for p in _provenance(kg, fact.node))
+    return {code: frozenset(facts) for code, facts in found.items()}
+
+
+KEY_FORMAT = b"situation-key-4"  # change when what the key holds changes (here: explanations)
 
 
 def _tables_key() -> str:
@@ -226,9 +288,13 @@ def key_of(record: ExportRecord, tables: Compiled) -> Key:
 
 @dataclass(frozen=True)
 class Decision:
+    """What the rules concluded for one situation. The explanation's texts hold slots (explanation.py) where
+    the row's own destination, date and end-user name go."""
+
     verdict: str
     license_exception: str | None
     deciding_provisions: tuple[str, ...]
+    explanation: tuple[Step, ...] = ()
     provisions_text: str = ""
 
     def __post_init__(self):
@@ -341,7 +407,8 @@ class DecisionStore:
     def _evaluate(self, representatives: dict[Key, ExportRecord]) -> None:
         from dataclasses import replace
 
-        reps = [replace(record, id=f"k{self.evaluated + n}", license=None)
+        reps = [replace(record, id=f"k{self.evaluated + n}", license=None,
+                        end_user_name=explanation.slot("end_user_name") if record.end_user_name else record.end_user_name)
                 for n, record in enumerate(representatives.values())]
         self.evaluated += len(reps)
         found = self._run(reps)
@@ -350,7 +417,9 @@ class DecisionStore:
             if slot is None:
                 decision = Decision("undetermined", None, ())
             else:
-                decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])))
+                steps = tuple(explanation.template(step, record, self.tables) for step in slot["steps"])
+                decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])),
+                                    steps)
             self.decisions[key] = decision
 
 
@@ -363,7 +432,7 @@ class RuleRunner:
         from ..kg.reference import reference_ntriples
         from .vocabulary import screening_ntriples
 
-        self.reference = reference_ntriples() + screening_ntriples()
+        self.reference = explanation.placeholders(reference_ntriples() + screening_ntriples())
 
     def decide(self, reps: list[ExportRecord], tables: Compiled) -> dict[str, dict]:
         store = ox.Store()
@@ -386,6 +455,9 @@ class RuleRunner:
                 slot["exception"] = row["exception"].value
             if row["citation"] is not None:
                 slot["citations"].add(row["citation"].value)
+        steps = read_steps(store, found)
+        for export, slot in found.items():
+            slot["steps"] = steps[export]
         return found
 
 
@@ -423,8 +495,10 @@ def store_decisions(table: DecisionStore) -> None:
 
 def determinations(records: list[ExportRecord], table: DecisionStore | None = None) -> list[Determination]:
     table = table or load_decisions()
+    tables = table.tables
     return [
-        Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date, (), r.license, "fast",
+        Determination(r.id, d.verdict, d.license_exception, d.deciding_provisions, r.date,
+                      explanation.fill(d.explanation, explanation.slot_values(r, tables)), r.license, "fast",
                       r.possible_matches)
         for r, d in zip(records, table.decide(records))
     ]

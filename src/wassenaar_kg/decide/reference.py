@@ -20,7 +20,7 @@ from rdflib import Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from . import owl_rl
-from .determination import Determination, extract
+from .determination import Determination, extract, read_steps
 from .records import ExportRecord, records_to_graph
 from ..kg.files import ontology_dir, shapes_dir
 
@@ -133,4 +133,6 @@ def _run_slice(records: list[ExportRecord], reference: bytes, asserted_out: ox.S
                                  inference="none", advanced=True)
     inferred_out.extend([quad for quad in store if quad not in given])
     work = Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
-    return [extract(work, r.iri, possible_matches=r.possible_matches) for r in records], bool(conforms), text
+    steps = read_steps(store, [r.iri for r in records])
+    return [extract(work, r.iri, steps[str(r.iri)], possible_matches=r.possible_matches) for r in records], \
+        bool(conforms), text

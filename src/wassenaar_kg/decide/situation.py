@@ -63,6 +63,7 @@ FIELDS = (
     Field("incident_system_owner", "incident_system_owner", lambda r, c: r.incident_system_owner),
     Field("knows_unauthorized_use", "knows_unauthorized_use", lambda r, c: r.knows_unauthorized_use),
     Field("listed_as", "end_user_name", lambda r, c: r.hits),
+    Field("possible", "end_user_name", lambda r, c: r.possible_matches),
 )
 
 PARTS = (
@@ -82,7 +83,12 @@ PARTS = (
     Part("knows_unauthorized_use", ("knows_unauthorized_use",), lambda c, flag: flag, lambda c: 1),
     # of the end-user name, only the Entity List entries it equals that are in force on the day
     Part("entity_list", ("listed_as", "day"),
-         lambda c, entries, day: tuple(e for e in entries if c.vocab.in_force(e, day)), lambda c: 16),
+         lambda c, entries, day: tuple(e for e in entries if c.vocab.in_force(e, day)), lambda c: 13),
+    # the rest changes no decision, only what the explanation says: the possible Entity List matches (each a
+    # step of its own), and the day when the law itself names it (explanation.py: it cannot be a slot)
+    Part("possible_matches", ("possible",), lambda c, found: found, lambda c: 13),
+    Part("law_day", ("day",), lambda c, day: day if day.isoformat() in c.tables.law_dates else None,
+         lambda c: _bits(len(c.tables.law_dates) + 1)),
 )
 
 FIELD = {field.name: field for field in FIELDS}

@@ -22,12 +22,12 @@ import datetime as dt
 import io
 import itertools
 import sys
-from collections import Counter
+import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import polars as pl
@@ -35,39 +35,11 @@ import polars as pl
 from . import fast
 from ..errors import InputError
 from .records import ExportRecord, Vocabulary, check_header, check_name, check_values
-from .determination import match_text
-from . import situation
-from .determination import CSV_FIELDS
+from . import explanation, situation
+from .determination import (CSV_FIELDS, Determination, confidence_of, confidence_text,
+                            explanation_cell, match_dict, match_text, needs_license_column, step_dict)
+from .summary import Summary
 from ..kg.csv_tables import open_csv
-
-SHOWN = 10  # ids of exports needing a license, listed in the summary line
-
-
-@dataclass
-class StreamSummary:
-    engine: str = "fast"
-    rows: int = 0
-    verdicts: Counter = field(default_factory=Counter)
-    needing_license: list[str] = field(default_factory=list)  # the first SHOWN of them
-    lacking: int = 0
-    distinct_situations: int = 0
-    explained: list[ExportRecord] = field(default_factory=list)
-    review: int = 0  # rows whose end-user name is a possible Entity List match
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.lacking else 0
-
-    def line(self) -> str:
-        parts = ", ".join(f"{n} {v}" for v, n in sorted(self.verdicts.items()))
-        shown = ", ".join(self.needing_license) + (" ..." if self.lacking > len(self.needing_license) else "")
-        tail = f"; {self.lacking} need a license they lack: {shown}" if self.lacking else \
-            "; none needs a license it lacks"
-        if self.review:
-            tail += f"; {self.review} with a possible Entity List match to review"
-        return (f"{self.rows} exports ({self.engine} engine, {self.distinct_situations} distinct situations "
-                f"decided by the rules): {parts}{tail}")
-
 
 def count_rows(path: Path, limit: int) -> int:
     """Data rows in a CSV, counting no further than `limit` (cheap choice of engine)."""
@@ -201,7 +173,7 @@ class _Columns:
         self.part_ids: dict[str, dict] = {p.name: {} for p in situation.PARTS}  # profile -> part number
         self.profiles: dict[str, list] = {p.name: [] for p in situation.PARTS}  # part number -> profile
         self.layout = situation.layout(self.context)
-        self.review: dict[str, tuple] = {}  # raw name -> possible matches (for review; decide nothing)
+        self.names: dict[str, str] = {}  # raw end-user name -> the name as checked
 
     def _number(self, field: str, value) -> int:
         ids = self.field_ids[field]
@@ -219,6 +191,7 @@ class _Columns:
             for f in fields:
                 self.numbers[f.name][raw] = self._number(f.name, found[f.name])
         self.law_as_of[values.get("date", "")] = record.date.isoformat()
+        self.names[values.get("end_user_name", "")] = record.end_user_name or ""
 
     def check_row(self, batch: pl.DataFrame, index: int, offset: int) -> ExportRecord:
         return self._check(dict(zip(self.header, batch.row(index))), index, offset)
@@ -254,19 +227,16 @@ class _Columns:
             values = dict(zip(self.header, batch.row(index)))
             raw_name = values.get("end_user_name", "")
             if index in candidates:
-                record = self._check(values, index, offset)
-                self._remember(values, record)
-                if record.possible_matches:
-                    self.review[raw_name] = record.possible_matches
+                self._remember(values, self._check(values, index, offset))
             elif raw_name not in self.memo["end_user_name"]:
                 try:
-                    _, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
+                    name, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
                 except InputError as error:
                     raise self._located(error, offset + index) from None
                 self.memo["end_user_name"].add(raw_name)
                 self.numbers["listed_as"][raw_name] = self._number("listed_as", hits)
-                if possible:
-                    self.review[raw_name] = possible
+                self.numbers["possible"][raw_name] = self._number("possible", possible)
+                self.names[raw_name] = name or ""
 
     def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Columns `key` (the packed situation key), `law_as_of` (ISO date) and `name` for every row."""
@@ -288,6 +258,31 @@ class _Columns:
             key += lookup[index] << shift
         return frame.select("law_as_of", "name").with_columns(pl.Series("key", key))
 
+    def slots(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """The values each row puts in the explanation's slots (explanation.slot_values), as columns, each also
+        JSON-escaped."""
+        def source(column: str) -> pl.Expr:
+            return pl.col(column) if column in batch.columns else pl.lit("")
+
+        tables = self.context.tables
+        codes = {raw: self.field_values["destination"][n] for raw, n in self.numbers["destination"].items()}
+        buckets = {raw: self.field_values["interval"][n] for raw, n in self.numbers["interval"].items()}
+        frame = batch.select(source("destination").replace_strict(codes, return_dtype=pl.String).alias("code"),
+                             source("date").replace_strict(buckets, return_dtype=pl.Int64).alias("bucket"),
+                             source("date").replace_strict(self.law_as_of, return_dtype=pl.String).alias("slot_date"),
+                             source("end_user_name").replace_strict(self.names, return_dtype=pl.String)
+                             .alias("slot_end_user_name"))
+        effective = pl.DataFrame([(b, c, tables.labels.get(e, e)) for (b, c), e in tables.effective.items()],
+                                 schema={"bucket": pl.Int64, "code": pl.String, "slot_effective_destination": pl.String},
+                                 orient="row")
+        frame = frame.join(effective, on=["bucket", "code"], how="left", maintain_order="left").with_columns(
+            pl.col("code").replace_strict(tables.labels, default=pl.col("code")).alias("slot_destination"),
+            pl.col("code").replace_strict(tables.subdivisions, default=pl.col("code")).alias("slot_destination_code"))
+        names = [f"slot_{name}" for name in explanation.SLOTS]
+        escaped = [pl.struct(pl.col(n).alias("v")).struct.json_encode().str.slice(6).str.strip_suffix('"}')
+                   .alias(f"{n}_json") for n in names]
+        return frame.select(*names, *escaped)
+
     def _lookup(self, part: situation.Part) -> tuple[np.ndarray, tuple[int, ...]]:
         """The part's number for every combination of the field numbers known so far, as a flat array
         (row-major over the part's fields), rebuilt when a field has met new values."""
@@ -308,6 +303,10 @@ class _Columns:
         profile = part.profile(self.context, *values)
         ids = self.part_ids[part.name]
         if profile not in ids:
+            mask = next(m for name, _, m in self.layout if name == part.name)
+            if len(ids) > mask:
+                raise InputError(self.name, f"more than {mask + 1:,} distinct values of the situation's "
+                                 f"'{part.name}' part in one file; split the file")
             ids[profile] = len(ids)
             self.profiles[part.name].append(profile)
         known[combo] = ids[profile]
@@ -349,15 +348,26 @@ def _report_duplicate(path: Path, records: int) -> None:
         first[export_id] = line
 
 
+POSSIBLE = [p.name for p in situation.PARTS].index("possible_matches")
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 class _Decided:
-    """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt)."""
+    """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt):
+    each output's per-situation part, rendered once, with slots (explanation.py) for the row's values."""
 
     SCHEMA = {"key": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
-              "deciding_provisions": pl.String, "provision_list": pl.List(pl.String)}
+              "deciding_provisions": pl.String, "confidence": pl.String, "possible_matches": pl.String,
+              "explanation": pl.String, "json_decision": pl.String, "json_explanation": pl.String,
+              "json_matches": pl.String, "json_confidence": pl.String}
 
     def __init__(self) -> None:
         self.known: set[int] = set()
         self.frame = pl.DataFrame(schema=self.SCHEMA)
+        self.decisions: dict[int, tuple] = {}  # packed key -> (Decision, possible matches)
 
     def unknown(self, packed_keys: list[int]) -> list[int]:
         return [k for k in packed_keys if k not in self.known]
@@ -365,43 +375,76 @@ class _Decided:
     def extend(self, table: fast.DecisionStore, columns: _Columns, packed_keys: list[int]) -> None:
         rows = []
         for packed in packed_keys:
-            decision = table.decisions[columns.unpack(packed)]
+            key = columns.unpack(packed)
+            decision, matches = table.decisions[key], key[POSSIBLE]
+            self.decisions[packed] = (decision, matches)
+            steps = decision.explanation
+            confidence = confidence_of(steps)
             rows.append((packed, decision.verdict, decision.license_exception, decision.provisions_text,
-                         list(decision.deciding_provisions)))
+                         confidence_text(confidence), match_text(matches), explanation_cell(steps),
+                         f'"verdict": {_json(decision.verdict)}, "license_exception": {_json(decision.license_exception)}, '
+                         f'"deciding_provisions": {_json(list(decision.deciding_provisions))}',
+                         f'"explanation": {_json([step_dict(s) for s in steps])}',
+                         f'"possible_matches": {_json([match_dict(m) for m in matches])}, "needs_license": ',
+                         _json(confidence)))
         if rows:
             self.frame = pl.concat([self.frame, pl.DataFrame(rows, orient="row", schema=self.SCHEMA)])
             self.known.update(packed_keys)
 
 
-def _write(out: pl.DataFrame, handle: IO[str], fmt: str) -> None:
-    if fmt == "csv":
-        text = out.select(
-            "id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license",
+def _filled(column: str, escaped: bool = False) -> pl.Expr:
+    """A template column with the row's values in its slots (JSON-escaped inside JSON text)."""
+    expr = pl.col(column)
+    for name in explanation.SLOTS:
+        expr = expr.str.replace_all(explanation.slot(name), pl.col(f"slot_{name}" + ("_json" if escaped else "")),
+                                    literal=True)
+    return expr
+
+
+class Batch:
+    """One batch of decided rows: the columns every output is written from, and the decisions behind them."""
+
+    def __init__(self, frame: pl.DataFrame, decided: _Decided, records) -> None:
+        self.frame, self.decided, self._records = frame, decided, records
+
+    def csv(self) -> str:
+        out = self.frame.with_columns(
             pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("needs_license"),
-            pl.lit(None, pl.String).alias("confidence"), pl.lit("fast").alias("engine"),
-            pl.lit(None, pl.String).alias("explanation"), "possible_matches",
-        ).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
-    else:
-        text = out.select(pl.struct(
-            "id", "verdict", "license_exception", pl.col("provision_list").alias("deciding_provisions"), "law_as_of",
-            pl.col("license").replace("", None), "needs_license", pl.lit("fast").alias("engine"),
-            pl.col("possible_matches").replace("", None),
-        ).struct.json_encode()).to_series().str.join("\n").item() + "\n"
-    handle.write(text)
+            pl.lit("fast").alias("engine"), _filled("explanation").alias("explanation"))
+        return out.select(CSV_FIELDS).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
+
+    def jsonl(self) -> str:
+        """The lines of json.dumps(Determination.to_dict()), built from the rendered per-situation parts."""
+        def text(column: str) -> pl.Expr:  # the JSON string of a text column
+            return pl.struct(pl.col(column).alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+
+        license_json = pl.when(pl.col("license") == "").then(pl.lit("null")).otherwise(text("license"))
+        lines = self.frame.select(pl.concat_str(
+            pl.lit('{"id": '), text("id"), pl.lit(", "), "json_decision", pl.lit(', "law_as_of": "'), "law_as_of",
+            pl.lit('", '), _filled("json_explanation", escaped=True), pl.lit(', "license": '), license_json,
+            pl.lit(', "engine": "fast", '), "json_matches",
+            pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")),
+            pl.lit(', "confidence": '), "json_confidence", pl.lit("}"),
+        )).to_series()
+        return lines.str.join("\n").item() + "\n" if len(lines) else ""
+
+    def determinations(self) -> list[Determination]:
+        """The rows as Determination objects (text and JSON documents, the Python API)."""
+        return self._records(self)
 
 
-def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handle: IO[str], fmt: str,
-                     quiet: bool = False, explain: set[str] | None = None, processes: int = 1) -> StreamSummary:
-    """Decide every row of `path` with the fast engine, writing determinations to `handle` as they come
-    (`processes` > 1: new situations are shared among worker processes, see fast.DecisionStore)."""
-    summary = StreamSummary()
+def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink: Callable[[Batch], None],
+                     quiet: bool = False, explain: set[str] | None = None,
+                     processes: int = 1) -> tuple[Summary, list[ExportRecord]]:
+    """Decide every row of `path` with the fast engine, handing each decided batch to `sink` as it comes
+    (`processes` > 1: new situations are shared among worker processes, see fast.DecisionStore). Returns the
+    summary and the checked records of the ids in `explain`."""
+    summary, explained = Summary("fast"), []
     table = fast.load_decisions(processes)
     if path.stat().st_size > BLOCK:
         table.start_workers()  # a book of several blocks: have the workers ready when new situations come
     header = _header(path)
     columns = _Columns(str(path), header, vocab, default_date, table.tables)
-    if fmt == "csv":
-        csv.writer(handle, lineterminator="\n").writerow(CSV_FIELDS)
     seen, decided = _Ids(), _Decided()
     show = not quiet and sys.stderr.isatty()
     offset = 0
@@ -410,7 +453,12 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handl
         try:
             for batch, size in _batches(path, header):
                 if batch.height:
-                    _check_batch(batch, offset, columns, table, seen, decided, path, handle, fmt, summary, explain)
+                    out = _check_batch(batch, offset, columns, table, seen, decided, path)
+                    sink(Batch(out, decided, _determinations))
+                    _tally(summary, out)
+                    if explain:
+                        found = out.with_row_index("_i").filter(pl.col("id").is_in(list(explain))).get_column("_i")
+                        explained.extend(columns.check_row(batch, index, offset) for index in found)
                     offset += batch.height
                     if progress:
                         progress.update(task, advance=size, rows=summary.rows)
@@ -418,12 +466,11 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, handl
             table.close()
     summary.distinct_situations = len(table.decisions)
     fast.store_decisions(table)
-    return summary
+    return summary, explained
 
 
 def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fast.DecisionStore,
-                 seen: _Ids, decided: _Decided, path: Path, handle: IO[str], fmt: str, summary: StreamSummary,
-                 explain: set[str] | None) -> None:
+                 seen: _Ids, decided: _Decided, path: Path) -> pl.DataFrame:
     columns.learn(batch, offset)
     ids = batch.get_column("id").str.strip_chars()
     seen.add(path, ids, offset)
@@ -441,28 +488,26 @@ def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fas
                 missing[key] = columns.check_row(batch, index, offset)
         table.add(missing)
         decided.extend(table, columns, new)
-    out = keyed.join(decided.frame, on="key", how="left", maintain_order="left")
-    if columns.review:
-        review = {raw: match_text(found) for raw, found in columns.review.items()}
-        out = out.with_columns(pl.col("name").replace_strict(review, default="").alias("possible_matches"))
-    else:
-        out = out.with_columns(pl.lit("").alias("possible_matches"))
-    out = out.with_columns(((pl.col("verdict") == "license_required") & (pl.col("license") == "")).alias("needs_license"))
-    _write(out, handle, fmt)
-    _tally(summary, out)
-    if explain:
-        for index in keyed.with_row_index("_i").filter(pl.col("id").is_in(list(explain))).get_column("_i"):
-            summary.explained.append(columns.check_row(batch, index, offset))
+    out = pl.concat([keyed, columns.slots(batch)], how="horizontal")
+    out = out.join(decided.frame, on="key", how="left", maintain_order="left")
+    return out.with_columns(needs_license_column(pl.col("verdict"), pl.col("license")).alias("needs_license"))
 
 
-def _tally(summary: StreamSummary, out: pl.DataFrame) -> None:
+def _determinations(batch: Batch) -> list[Determination]:
+    found = []
+    slots = [f"slot_{name}" for name in explanation.SLOTS]
+    for row in batch.frame.select("id", "key", "law_as_of", "license", *slots).iter_rows():
+        decision, matches = batch.decided.decisions[row[1]]
+        values = dict(zip(explanation.SLOTS, row[4:]))
+        found.append(Determination(row[0], decision.verdict, decision.license_exception, decision.deciding_provisions,
+                                   dt.date.fromisoformat(row[2]), explanation.fill(decision.explanation, values),
+                                   row[3] or None, "fast", matches))
+    return found
+
+
+def _tally(summary: Summary, out: pl.DataFrame) -> None:
     summary.rows += out.height
     for verdict, count in out.get_column("verdict").value_counts().iter_rows():
         summary.verdicts[verdict] += count
-    summary.review += int((out.get_column("possible_matches") != "").sum())
-    lacking = out.filter(pl.col("needs_license")).get_column("id")
-    summary.lacking += len(lacking)
-    summary.needing_license.extend(lacking.head(SHOWN - len(summary.needing_license)).to_list())
-
-
-
+    summary.to_review.extend(out.filter(pl.col("possible_matches") != "").get_column("id").to_list())
+    summary.needing_license.extend(out.filter(pl.col("needs_license")).get_column("id").to_list())
