@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 
 from rdflib import Graph, URIRef
@@ -32,11 +32,6 @@ EFFECTS = {
 def needs_license(verdict: str, license: str | None) -> bool:
     """A license is required and none is recorded: the case the exit code and the SHACL report flag."""
     return verdict == "license_required" and not license
-
-
-def needs_license_column(verdict, license):
-    """needs_license over Polars columns (the stream's rows): the same rule."""
-    return (verdict == "license_required") & (license == "")
 
 
 @dataclass(frozen=True)
@@ -182,12 +177,24 @@ CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_
 
 
 def explanation_cell(steps: tuple[Step, ...]) -> str:
-    """The explanation chain in one CSV cell."""
-    return " | ".join(f"{s.text} ({s.provision})" for s in steps)
+    """The explanation chain in one CSV cell: the rules that fired, in order ('CountryGroups > ChartX >
+    AceC1iii > ...'; docs/trace.md gives each rule's paragraph and text). It depends on the situation
+    alone, so a million-row book carries it at the cost of a short cell; the sentences, with the row's
+    destination, date and names, are in the text, json and jsonl outputs."""
+    return " > ".join(s.rule.rsplit("#", 1)[-1] if s.rule else s.kind for s in steps)
+
+
+STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 def step_dict(step: Step) -> dict:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(step).items() if v not in (None, ())}
+    """A step as JSON shows it: its fields in order, empty ones left out."""
+    found = {}
+    for name in STEP_FIELDS:
+        value = getattr(step, name)
+        if value is not None and value != ():
+            found[name] = list(value) if isinstance(value, tuple) else value
+    return found
 
 
 def confidence_of(steps: tuple[Step, ...]) -> float | None:

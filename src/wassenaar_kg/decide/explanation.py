@@ -19,13 +19,28 @@ from dataclasses import replace
 
 import pyoxigraph as ox
 
-from ..kg.namespaces import COUNTRY
+from ..kg.namespaces import COUNTRY, ECCN, WA, WAKG
 from .determination import Step
 from .records import ExportRecord
 
-SLOTS = ("destination", "effective_destination", "destination_code", "date", "end_user_name")
-_PLACE = re.compile("\u27e6place:([^\u27e7]+)\u27e7")
-_CODE = re.compile("\u27e6code:([^\u27e7]+)\u27e7")
+def _effective(tables, destination: str, day) -> str:
+    effective = tables.effective.get((tables.bucket(day), destination), destination)
+    return tables.labels.get(effective, effective)
+
+
+# slot -> (the record's fields it reads, its value from the compiled tables and those fields)
+SLOT_VALUES = {
+    "destination": (("destination",), lambda t, destination: t.labels.get(destination, destination)),
+    "effective_destination": (("destination", "date"), _effective),
+    "destination_code": (("destination",), lambda t, destination: t.subdivisions.get(destination, destination)),
+    "date": (("date",), lambda t, day: day.isoformat()),
+    "end_user_name": (("end_user_name",), lambda t, name: name or ""),
+    "eccn": (("eccn",), lambda t, eccn: t.notations.get(eccn, eccn)),
+    "wassenaar_entry": (("eccn",), lambda t, eccn: t.notations.get(t.wassenaar.get(eccn, ""), "")),
+    "end_user_type": (("end_user",), lambda t, user: t.class_labels.get(t.user_classes.get(user, ""), user)),
+}
+SLOTS = tuple(SLOT_VALUES)
+_TOKEN = re.compile("\u27e6(place|code|eccn|wa|user):([^\u27e7]+)\u27e7")
 _SLOT = re.compile("\u27e6(" + "|".join(SLOTS) + ")\u27e7")
 
 
@@ -36,46 +51,53 @@ def slot(name: str) -> str:
 
 PLACEHOLDERS = """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX wakg: <https://w3id.org/wassenaar-kg/ontology#>
-DELETE { ?d rdfs:label ?label . ?d wakg:isoSubdivision ?code }
-INSERT { ?d rdfs:label ?place . ?d wakg:isoSubdivision ?codeSlot }
+DELETE { ?node ?p ?old }
+INSERT { ?node ?p ?token }
 WHERE {
-  ?d rdfs:label ?label .
-  FILTER (STRSTARTS(STR(?d), "%(country)s"))
-  OPTIONAL { ?d wakg:isoSubdivision ?code }
-  BIND (STRAFTER(STR(?d), "%(country)s") AS ?id)
-  BIND (CONCAT("\u27e6place:", ?id, "\u27e7") AS ?place)
-  BIND (IF(BOUND(?code), CONCAT("\u27e6code:", ?id, "\u27e7"), ?unbound) AS ?codeSlot)
+  VALUES (?kind ?p ?base) {
+    ("place" rdfs:label "%(country)s") ("code" wakg:isoSubdivision "%(country)s")
+    ("eccn" skos:notation "%(eccn)s") ("wa" skos:notation "%(wa)s") ("user" rdfs:label "%(ontology)s")
+  }
+  ?node ?p ?old .
+  FILTER (STRSTARTS(STR(?node), ?base))
+  FILTER (?kind != "user" || EXISTS { ?node rdfs:subClassOf* wakg:EndUser })
+  BIND (CONCAT("\u27e6", ?kind, ":", STRAFTER(STR(?node), ?base), "\u27e7") AS ?token)
 }"""
 
 
 def placeholders(ntriples: bytes) -> bytes:
-    """The knowledge graph with every destination's label (and a region's ISO code) replaced by a
-    placeholder naming the destination. The rules only ever print labels and codes, never match on them."""
+    """The knowledge graph with the label or notation of every destination, region code, ECCN, Wassenaar
+    entry and end-user type replaced by a placeholder naming the node. The rules only ever print these,
+    never match on them."""
     store = ox.Store()
     store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    store.update(PLACEHOLDERS % {"country": str(COUNTRY)})
+    store.update(PLACEHOLDERS % {"country": str(COUNTRY), "eccn": str(ECCN), "wa": str(WA), "ontology": str(WAKG)})
     return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
 
 
 def template(step: Step, rep: ExportRecord, tables) -> Step:
-    """A representative's step with its own destination, effective destination and date turned into slots
-    (other destinations a text names, e.g. the country a region belongs to, get their labels back)."""
+    """A representative's step with its own destination, effective destination, region code, ECCN, Wassenaar
+    entry, end-user type and date turned into slots; any other node a text names (the country a region
+    belongs to, a sanctioned country) gets its own label back."""
     effective = tables.effective.get((tables.bucket(rep.date), rep.destination), rep.destination)
+    user = tables.user_classes.get(rep.end_user, "")
 
-    def place(match: re.Match) -> str:
-        code = match.group(1)
-        if code == rep.destination:
-            return slot("destination")
-        if code == effective:
-            return slot("effective_destination")
-        return tables.labels.get(code, code)
+    def token(match: re.Match) -> str:
+        kind, name = match.groups()
+        if kind == "place":
+            return slot("destination") if name == rep.destination else \
+                slot("effective_destination") if name == effective else tables.labels.get(name, name)
+        if kind == "code":
+            return slot("destination_code") if name == rep.destination else tables.subdivisions.get(name, name)
+        if kind == "eccn":
+            return slot("eccn") if name == rep.eccn else tables.notations.get(name, name)
+        if kind == "wa":
+            return slot("wassenaar_entry") if name == tables.wassenaar.get(rep.eccn) else tables.notations.get(name, name)
+        return slot("end_user_type") if name == user else tables.class_labels.get(name, name)
 
-    def code(match: re.Match) -> str:
-        found = match.group(1)
-        return slot("destination_code") if found == rep.destination else tables.subdivisions.get(found, found)
-
-    text = _CODE.sub(code, _PLACE.sub(place, step.text))
+    text = _TOKEN.sub(token, step.text)
     day = rep.date.isoformat()
     if day not in tables.law_dates:
         text = text.replace(day, slot("date"))
@@ -84,14 +106,7 @@ def template(step: Step, rep: ExportRecord, tables) -> Step:
 
 def slot_values(record: ExportRecord, tables) -> dict[str, str]:
     """What a row puts in the slots."""
-    effective = tables.effective.get((tables.bucket(record.date), record.destination), record.destination)
-    return {
-        "destination": tables.labels.get(record.destination, record.destination),
-        "effective_destination": tables.labels.get(effective, effective),
-        "destination_code": tables.subdivisions.get(record.destination, record.destination),
-        "date": record.date.isoformat(),
-        "end_user_name": record.end_user_name or "",
-    }
+    return {name: value(tables, *(getattr(record, f) for f in fields)) for name, (fields, value) in SLOT_VALUES.items()}
 
 
 def fill_text(text: str, values: dict[str, str]) -> str:

@@ -4,7 +4,8 @@ What a rule can see of an export is: the classes OWL infers for its item and end
 Groups and Country Chart marks of its (effective) destination on its date, the rule texts in force on
 that date, and its end use, transaction type, digital-artifacts flag, incident-system owner and
 knowledge flag. Two exports that agree on all of these get the same verdict, exception and deciding
-provisions. So:
+provisions; with what the explanation cites of them (decide/situation.py), the same explanation up to
+the row's own labels, date and name. So:
 
 1. the dated reference data are compiled into lookup tables: for every interval between two change
    points of the law (any start or end date of a membership, mark, rule text, treatment or control) and
@@ -13,7 +14,8 @@ provisions. So:
 2. each export maps to a key of those profiles and its own fields;
 3. keys not yet decided are decided in batches by the SHACL rules of shapes/license-rules.ttl, run
    set-at-a-time on Oxigraph over one representative export per key (rule_runner.py);
-4. every export takes its key's decision; the law date is its own.
+4. every export takes its key's decision and its explanation, filled with the row's own values
+   (explanation.py); the law date is its own.
 
 No rule is restated here: change the rules or the reference data and both engines change. The
 differential test (tests/test_engines_agree.py) checks the premise on generated exports.
@@ -45,7 +47,7 @@ from . import explanation
 from ..errors import InputError
 from .records import END_USER_CLASSES, ExportRecord, record_triples, records_to_graph
 from ..kg.files import shapes_dir
-from ..kg.namespaces import COUNTRY, ECCN, GROUP, WAKG
+from ..kg.namespaces import COUNTRY, ECCN, GROUP, WA, WAKG
 
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
 TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")
@@ -73,6 +75,10 @@ class Compiled:
     subdivisions: dict[str, str] = field(default_factory=dict)  # region code -> its ISO 3166-2 code
     effective: dict[tuple[int, str], str] = field(default_factory=dict)  # (interval, code) -> effective destination
     law_dates: frozenset[str] = frozenset()  # ISO dates written anywhere in the knowledge graph or the rules
+    wassenaar: dict[str, str] = field(default_factory=dict)  # ECCN -> the Wassenaar entry it implements (local name)
+    notations: dict[str, str] = field(default_factory=dict)  # ECCN or Wassenaar entry (local name) -> its notation
+    user_classes: dict[str, str] = field(default_factory=dict)  # end-user type -> its class (local name)
+    class_labels: dict[str, str] = field(default_factory=dict)  # end-user class (local name) -> its label
 
     def bucket(self, day: dt.date) -> int:
         return bisect.bisect_right(self.change_points, day)
@@ -88,7 +94,9 @@ def _rule_groups(kg: Graph) -> frozenset[str]:
     return frozenset(str(kg.value(g, SKOS.notation)) for g in with_subgroups if kg.value(g, SKOS.notation))
 
 
-DATA_NAMED_CLASSES = (WAKG.excludesTransactionType,)  # reference data the rules match an input's class against
+# reference data the rules match an input's class against: a sanctions measure's excluded transaction types,
+# a reading's end-user types
+DATA_NAMED_CLASSES = (WAKG.excludesTransactionType, WAKG.readingEndUserType)
 
 
 def _rule_terms(kg: Graph) -> frozenset[str]:
@@ -154,13 +162,14 @@ def compile_tables(kg: Graph) -> Compiled:
     destinations = sorted({temporal.code(d) for cls in (WAKG.Destination, WAKG.Region) for d in kg.subjects(RDF.type, cls)})
     profiles: dict[tuple, int] = {}
     destination_profiles, effective_by_bucket = {}, {}
+    cited_on = _cited_facts(kg, groups, columns)
     regimes, regime_ids = [], {}
     for bucket, start in enumerate(starts):
         day = start if start != dt.date.min else points[0] - dt.timedelta(days=1)
         members = temporal.group_members(kg, day)
         marks = temporal.chart_marks(kg, day)
         sanctions = temporal.sanctions_in_force(kg, day)
-        cited = _cited_facts(kg, day, groups, columns)
+        cited = cited_on(day)
         for code in destinations:
             effective = temporal.effective_destination(kg, code, day)
             effective_by_bucket[(bucket, code)] = effective
@@ -173,6 +182,8 @@ def compile_tables(kg: Graph) -> Compiled:
                 # what the explanation cites of the destination: each fact's confidence and sources
                 cited.get(effective, frozenset()) | cited.get(code, frozenset())
                 | (_provenance(kg, COUNTRY[code]) if (COUNTRY[code], WAKG.regionOf, None) in kg else frozenset()),
+                # readings about the destination (the rules match a reading's destination)
+                frozenset(str(r) for r in kg.subjects(WAKG.readingDestination, COUNTRY[effective])),
             )
             destination_profiles[(bucket, code)] = profiles.setdefault(profile, len(profiles))
         texts = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.ProvisionText, day))
@@ -197,10 +208,15 @@ def compile_tables(kg: Graph) -> Compiled:
         return frozenset(classes & terms)
 
     compiled = Compiled(points, destination_profiles, regimes, items, people, groups, columns)
-    # each ECCN and each end-user type is its own profile: explanations name the entry and the type, and cite
-    # the entry's own sources
-    compiled.item_profiles = _profiles(items, lambda eccn: (eccn, item_profile(eccn)))
-    compiled.user_profiles = _profiles(people, lambda u: (u, people[u] & terms))
+    # what an explanation cites of the entry (its confidence and sources) is part of the item's profile
+    compiled.item_profiles = _profiles(items, lambda eccn: (item_profile(eccn), _provenance(kg, ECCN[eccn])))
+    # the rules also compare the asserted type itself with the types they name (the classification step's
+    # wording); another type's own label is a slot of the explanation (explanation.py)
+    def user_profile(user: str):
+        asserted = str(END_USER_CLASSES[user])
+        return people[user] & terms, asserted if asserted in terms else None
+
+    compiled.user_profiles = _profiles(people, user_profile)
     compiled.owner_profiles = {None: -1, **_profiles(people, lambda u: people[u] & terms)}
     compiled.transaction_profiles = _profiles(TRANSACTIONS, transaction_profile)
     compiled.use_profiles = _profiles(END_USES, lambda u: str(END_USES[u]) if str(END_USES[u]) in terms else None)
@@ -210,6 +226,18 @@ def compile_tables(kg: Graph) -> Compiled:
         compiled.labels[code] = str(kg.value(node, RDFS.label) or code)
         compiled.subdivisions[code] = str(kg.value(node, WAKG.isoSubdivision) or code)
     compiled.law_dates = _law_dates()
+    for namespace in (ECCN, WA):
+        for node, notation in kg.subject_objects(SKOS.notation):
+            if str(node).startswith(str(namespace)):
+                compiled.notations[str(node)[len(str(namespace)):]] = str(notation)
+    for eccn in items:
+        entry = kg.value(ECCN[eccn], WAKG.implementsEntry)
+        if entry is not None:
+            compiled.wassenaar[eccn] = str(entry)[len(str(WA)):]
+    for user, cls in END_USER_CLASSES.items():
+        name = str(cls)[len(str(WAKG)):]
+        compiled.user_classes[user] = name
+        compiled.class_labels[name] = str(kg.value(cls, RDFS.label) or name)
     return compiled
 
 
@@ -234,27 +262,31 @@ def _provenance(kg: Graph, node) -> frozenset:
     return frozenset({(str(confidence) if confidence is not None else None, sources)})
 
 
-def _cited_facts(kg: Graph, day: dt.date, groups: frozenset[str], columns: frozenset[str]) -> dict[str, frozenset]:
-    """Destination code -> the confidence and sources of the facts the explanation cites for it on `day`:
-    its memberships in the groups the rules name, its Chart marks in the columns they read, its treatment."""
-    found: dict[str, set] = {}
-    for fact in temporal.facts_on(kg, WAKG.CountryGroupMembership, day):
-        group = kg.value(fact.node, WAKG.countryGroup)
-        notation = str(kg.value(group, SKOS.notation))
+def _cited_facts(kg: Graph, groups: frozenset[str], columns: frozenset[str]):
+    """A function of a day: destination code -> the confidence and sources of the facts the explanation
+    cites for it on that day (its memberships in the groups the rules name, its Chart marks in the columns
+    they read, its treatment). The facts are read once; each day only filters them."""
+    cited = []  # (fact, destination code, what it says)
+    for fact in (temporal.dated_fact(kg, n) for n in kg.subjects(RDF.type, WAKG.CountryGroupMembership)):
+        notation = str(kg.value(kg.value(fact.node, WAKG.countryGroup), SKOS.notation))
         if notation in groups:
-            for member in kg.objects(fact.node, WAKG.member):
-                found.setdefault(temporal.code(member), set()).update(
-                    ("group", notation, *p) for p in _provenance(kg, fact.node))
-    for fact in temporal.facts_on(kg, WAKG.CountryChartMark, day):
+            cited.extend((fact, temporal.code(m), ("group", notation)) for m in kg.objects(fact.node, WAKG.member))
+    for fact in (temporal.dated_fact(kg, n) for n in kg.subjects(RDF.type, WAKG.CountryChartMark)):
         column = kg.value(fact.node, WAKG.chartColumn)
         notation = str(kg.value(column, SKOS.notation)).replace(" ", "") if column is not None else ""
-        for place in kg.objects(fact.node, WAKG.markedDestination):
-            found.setdefault(temporal.code(place), set()).update(
-                ("mark", notation, *p) for p in _provenance(kg, fact.node))
-    for fact in temporal.facts_on(kg, WAKG.DestinationTreatment, day):
-        for place in kg.objects(fact.node, WAKG.treatedDestination):
-            found.setdefault(temporal.code(place), set()).update(("treatment", *p) for p in _provenance(kg, fact.node))
-    return {code: frozenset(facts) for code, facts in found.items()}
+        cited.extend((fact, temporal.code(p), ("mark", notation)) for p in kg.objects(fact.node, WAKG.markedDestination))
+    for fact in (temporal.dated_fact(kg, n) for n in kg.subjects(RDF.type, WAKG.DestinationTreatment)):
+        cited.extend((fact, temporal.code(p), ("treatment",)) for p in kg.objects(fact.node, WAKG.treatedDestination))
+    provenance = {id(fact): _provenance(kg, fact.node) for fact, _, _ in cited}
+
+    def on(day: dt.date) -> dict[str, frozenset]:
+        found: dict[str, set] = {}
+        for fact, code, what in cited:
+            if fact.holds_on(day):
+                found.setdefault(code, set()).update((*what, *p) for p in provenance[id(fact)])
+        return {code: frozenset(facts) for code, facts in found.items()}
+
+    return on
 
 
 KEY_FORMAT = b"situation-key-4"  # change when what the key holds changes (here: explanations)
@@ -262,7 +294,14 @@ KEY_FORMAT = b"situation-key-4"  # change when what the key holds changes (here:
 
 def _tables_key() -> str:
     """Key of the compiled tables and the stored decisions: the rules, and the shape of the situation key."""
+    from dataclasses import fields
+
+    from .situation import PARTS
+
     digest = hashlib.sha256(KEY_FORMAT)
+    # what the stored objects are made of: a change of the tables' fields or the key's parts starts afresh
+    digest.update(" ".join(f.name for f in fields(Compiled)).encode())
+    digest.update(" ".join(f"{p.name}:{','.join(p.fields)}" for p in PARTS).encode())
     for path in sorted(shapes_dir().glob("*.ttl")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -352,6 +391,7 @@ class DecisionStore:
     stored: int = 0
     pool: ProcessPoolExecutor | None = field(default=None, repr=False)
     processes: int = 1
+    steps: dict = field(default_factory=dict, repr=False)  # interned explanation steps
 
     def start_workers(self) -> None:
         """Start the worker processes now (they load the tables while the caller reads its input)."""
@@ -399,6 +439,10 @@ class DecisionStore:
         self.add(missing)
         return [self.decisions[k] for k in keys]
 
+    def _intern(self, step: Step) -> Step:
+        """One object per distinct step, so the stored decisions hold (and pickle) each step once."""
+        return self.steps.setdefault(step, step)
+
     def add(self, representatives: dict[Key, ExportRecord]) -> None:
         """Decide the given keys with the rules, one representative export each."""
         if representatives:
@@ -417,7 +461,7 @@ class DecisionStore:
             if slot is None:
                 decision = Decision("undetermined", None, ())
             else:
-                steps = tuple(explanation.template(step, record, self.tables) for step in slot["steps"])
+                steps = tuple(self._intern(explanation.template(step, record, self.tables)) for step in slot["steps"])
                 decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])),
                                     steps)
             self.decisions[key] = decision

@@ -1,4 +1,5 @@
-"""Streaming batch checks with the fast engine: CSV in, determinations out (CSV or JSON lines), batch by batch.
+"""Streaming batch checks with the fast engine: CSV in, decided batches out (report.Writer writes them in
+every streamed format), batch by batch.
 
 The CSV is read in blocks of 16 MiB of whole records, each parsed by Polars; every step after that is a column operation:
 
@@ -8,7 +9,8 @@ The CSV is read in blocks of 16 MiB of whole records, each parsed by Polars; eve
    file is the one reported;
 2. the checked values are mapped to the profile numbers of fast_engine and packed into one integer key
    per row; keys not decided yet are decided by the rules (fast.DecisionStore);
-3. the decisions are joined back onto the rows and the batch is written.
+3. the decisions are joined back onto the rows, and the batch goes to the caller's sink (stream.Batch:
+   CSV and JSON lines straight from columns, Determination objects for text and JSON documents).
 
 Memory stays flat in the number of rows, apart from an 8-byte hash per id for the duplicate check. A
 progress bar goes to a terminal's stderr (never when it is not a TTY, or with --quiet). With -o the output
@@ -37,7 +39,7 @@ from ..errors import InputError
 from .records import ExportRecord, Vocabulary, check_header, check_name, check_values
 from . import explanation, situation
 from .determination import (CSV_FIELDS, Determination, confidence_of, confidence_text,
-                            explanation_cell, match_dict, match_text, needs_license_column, step_dict)
+                            explanation_cell, match_dict, match_text, needs_license, step_dict)
 from .summary import Summary
 from ..kg.csv_tables import open_csv
 
@@ -258,30 +260,31 @@ class _Columns:
             key += lookup[index] << shift
         return frame.select("law_as_of", "name").with_columns(pl.Series("key", key))
 
-    def slots(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """The values each row puts in the explanation's slots (explanation.slot_values), as columns, each also
-        JSON-escaped."""
-        def source(column: str) -> pl.Expr:
-            return pl.col(column) if column in batch.columns else pl.lit("")
+    def _checked(self, attribute: str, raw: str):
+        """The checked value of a record attribute the explanation's slots read, from a raw cell text."""
+        if attribute == "end_user_name":
+            return self.names.get(raw, "")
+        field = "day" if attribute == "date" else attribute
+        return self.field_values[field][self.numbers[field][raw]]
 
+    def slots(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """What each row puts in the explanation's slots (explanation.SLOT_VALUES), as columns `slot_NAME`, and
+        JSON-escaped as `slot_NAME_json`: each slot's value is computed once per distinct raw cell text."""
         tables = self.context.tables
-        codes = {raw: self.field_values["destination"][n] for raw, n in self.numbers["destination"].items()}
-        buckets = {raw: self.field_values["interval"][n] for raw, n in self.numbers["interval"].items()}
-        frame = batch.select(source("destination").replace_strict(codes, return_dtype=pl.String).alias("code"),
-                             source("date").replace_strict(buckets, return_dtype=pl.Int64).alias("bucket"),
-                             source("date").replace_strict(self.law_as_of, return_dtype=pl.String).alias("slot_date"),
-                             source("end_user_name").replace_strict(self.names, return_dtype=pl.String)
-                             .alias("slot_end_user_name"))
-        effective = pl.DataFrame([(b, c, tables.labels.get(e, e)) for (b, c), e in tables.effective.items()],
-                                 schema={"bucket": pl.Int64, "code": pl.String, "slot_effective_destination": pl.String},
-                                 orient="row")
-        frame = frame.join(effective, on=["bucket", "code"], how="left", maintain_order="left").with_columns(
-            pl.col("code").replace_strict(tables.labels, default=pl.col("code")).alias("slot_destination"),
-            pl.col("code").replace_strict(tables.subdivisions, default=pl.col("code")).alias("slot_destination_code"))
+        raw = batch.select(*(pl.col(c) if c in batch.columns else pl.lit("").alias(c)
+                             for c in ("destination", "date", "end_user_name", "eccn", "end_user")))
+        frame = raw.with_row_index("_row")
+        for name, (attributes, value) in explanation.SLOT_VALUES.items():
+            cells = list(attributes)
+            distinct = raw.select(cells).unique()
+            values = [value(tables, *(self._checked(a, text) for a, text in zip(attributes, row)))
+                      for row in distinct.iter_rows()]
+            frame = frame.join(distinct.with_columns(pl.Series(f"slot_{name}", values, dtype=pl.String)),
+                               on=cells, how="left", maintain_order="left")
         names = [f"slot_{name}" for name in explanation.SLOTS]
         escaped = [pl.struct(pl.col(n).alias("v")).struct.json_encode().str.slice(6).str.strip_suffix('"}')
                    .alias(f"{n}_json") for n in names]
-        return frame.select(*names, *escaped)
+        return frame.sort("_row").select(*names, *escaped)
 
     def _lookup(self, part: situation.Part) -> tuple[np.ndarray, tuple[int, ...]]:
         """The part's number for every combination of the field numbers known so far, as a flat array
@@ -357,16 +360,19 @@ def _json(value) -> str:
 
 class _Decided:
     """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt):
-    each output's per-situation part, rendered once, with slots (explanation.py) for the row's values."""
+    each output's per-situation part, rendered once, with slots (explanation.py) for the row's values. The
+    JSON parts are rendered only when JSON lines are written."""
 
     SCHEMA = {"key": pl.Int64, "verdict": pl.String, "license_exception": pl.String,
               "deciding_provisions": pl.String, "confidence": pl.String, "possible_matches": pl.String,
-              "explanation": pl.String, "json_decision": pl.String, "json_explanation": pl.String,
-              "json_matches": pl.String, "json_confidence": pl.String}
+              "explanation": pl.String, "needs_license_unless_held": pl.Boolean}
+    JSON_SCHEMA = {"key": pl.Int64, "json_decision": pl.String, "json_explanation": pl.String,
+                   "json_matches": pl.String, "json_confidence": pl.String}
 
     def __init__(self) -> None:
         self.known: set[int] = set()
         self.frame = pl.DataFrame(schema=self.SCHEMA)
+        self.json_frame = pl.DataFrame(schema=self.JSON_SCHEMA)
         self.decisions: dict[int, tuple] = {}  # packed key -> (Decision, possible matches)
 
     def unknown(self, packed_keys: list[int]) -> list[int]:
@@ -378,18 +384,31 @@ class _Decided:
             key = columns.unpack(packed)
             decision, matches = table.decisions[key], key[POSSIBLE]
             self.decisions[packed] = (decision, matches)
-            steps = decision.explanation
-            confidence = confidence_of(steps)
             rows.append((packed, decision.verdict, decision.license_exception, decision.provisions_text,
-                         confidence_text(confidence), match_text(matches), explanation_cell(steps),
+                         confidence_text(confidence_of(decision.explanation)), match_text(matches),
+                         explanation_cell(decision.explanation), needs_license(decision.verdict, None)))
+        if rows:
+            self.frame = pl.concat([self.frame, pl.DataFrame(rows, orient="row", schema=self.SCHEMA)])
+            self.known.update(packed_keys)
+
+    def json_parts(self, packed_keys) -> pl.DataFrame:
+        """The JSON text of each situation's part of a determination, for these keys (rendered once)."""
+        have = set(self.json_frame.get_column("key").to_list())
+        rows = []
+        for packed in packed_keys:
+            if packed in have:
+                continue
+            decision, matches = self.decisions[packed]
+            steps = decision.explanation
+            rows.append((packed,
                          f'"verdict": {_json(decision.verdict)}, "license_exception": {_json(decision.license_exception)}, '
                          f'"deciding_provisions": {_json(list(decision.deciding_provisions))}',
                          f'"explanation": {_json([step_dict(s) for s in steps])}',
                          f'"possible_matches": {_json([match_dict(m) for m in matches])}, "needs_license": ',
-                         _json(confidence)))
+                         _json(confidence_of(steps))))
         if rows:
-            self.frame = pl.concat([self.frame, pl.DataFrame(rows, orient="row", schema=self.SCHEMA)])
-            self.known.update(packed_keys)
+            self.json_frame = pl.concat([self.json_frame, pl.DataFrame(rows, orient="row", schema=self.JSON_SCHEMA)])
+        return self.json_frame
 
 
 def _filled(column: str, escaped: bool = False) -> pl.Expr:
@@ -402,15 +421,23 @@ def _filled(column: str, escaped: bool = False) -> pl.Expr:
 
 
 class Batch:
-    """One batch of decided rows: the columns every output is written from, and the decisions behind them."""
+    """One batch of decided rows: the columns every output is written from, and the decisions behind them.
+    The values of the explanation's slots are computed only for the outputs that print sentences."""
 
-    def __init__(self, frame: pl.DataFrame, decided: _Decided, records) -> None:
-        self.frame, self.decided, self._records = frame, decided, records
+    def __init__(self, frame: pl.DataFrame, decided: _Decided, records, slots: Callable[[], pl.DataFrame]) -> None:
+        self.frame, self.decided, self._records, self._slots = frame, decided, records, slots
+        self._filled: pl.DataFrame | None = None
+
+    @property
+    def with_slots(self) -> pl.DataFrame:
+        if self._filled is None:
+            self._filled = pl.concat([self.frame, self._slots()], how="horizontal")
+        return self._filled
 
     def csv(self) -> str:
         out = self.frame.with_columns(
             pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("needs_license"),
-            pl.lit("fast").alias("engine"), _filled("explanation").alias("explanation"))
+            pl.lit("fast").alias("engine"))
         return out.select(CSV_FIELDS).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
 
     def jsonl(self) -> str:
@@ -419,7 +446,8 @@ class Batch:
             return pl.struct(pl.col(column).alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
 
         license_json = pl.when(pl.col("license") == "").then(pl.lit("null")).otherwise(text("license"))
-        lines = self.frame.select(pl.concat_str(
+        parts = self.decided.json_parts(self.frame.get_column("key").unique().to_list())
+        lines = self.with_slots.join(parts, on="key", how="left", maintain_order="left").select(pl.concat_str(
             pl.lit('{"id": '), text("id"), pl.lit(", "), "json_decision", pl.lit(', "law_as_of": "'), "law_as_of",
             pl.lit('", '), _filled("json_explanation", escaped=True), pl.lit(', "license": '), license_json,
             pl.lit(', "engine": "fast", '), "json_matches",
@@ -454,7 +482,7 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink:
             for batch, size in _batches(path, header):
                 if batch.height:
                     out = _check_batch(batch, offset, columns, table, seen, decided, path)
-                    sink(Batch(out, decided, _determinations))
+                    sink(Batch(out, decided, _determinations, lambda b=batch: columns.slots(b)))
                     _tally(summary, out)
                     if explain:
                         found = out.with_row_index("_i").filter(pl.col("id").is_in(list(explain))).get_column("_i")
@@ -488,15 +516,15 @@ def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fas
                 missing[key] = columns.check_row(batch, index, offset)
         table.add(missing)
         decided.extend(table, columns, new)
-    out = pl.concat([keyed, columns.slots(batch)], how="horizontal")
-    out = out.join(decided.frame, on="key", how="left", maintain_order="left")
-    return out.with_columns(needs_license_column(pl.col("verdict"), pl.col("license")).alias("needs_license"))
+    out = keyed.join(decided.frame, on="key", how="left", maintain_order="left")
+    # determination.needs_license, decided per situation for a row without a license (a cell left empty)
+    return out.with_columns((pl.col("needs_license_unless_held") & (pl.col("license") == "")).alias("needs_license"))
 
 
 def _determinations(batch: Batch) -> list[Determination]:
     found = []
     slots = [f"slot_{name}" for name in explanation.SLOTS]
-    for row in batch.frame.select("id", "key", "law_as_of", "license", *slots).iter_rows():
+    for row in batch.with_slots.select("id", "key", "law_as_of", "license", *slots).iter_rows():
         decision, matches = batch.decided.decisions[row[1]]
         values = dict(zip(explanation.SLOTS, row[4:]))
         found.append(Determination(row[0], decision.verdict, decision.license_exception, decision.deciding_provisions,
