@@ -75,3 +75,32 @@ def test_the_cli_works_with_a_corrupt_reference_cache(tmp_path):
         entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 3])  # cut mid-file
     second = run()
     assert second.returncode == 1 and second.stdout == first.stdout, second.stderr
+
+
+def test_a_fresh_install_reads_the_data_built_ahead_and_rebuilds_none_of_it(tmp_path):
+    """ontology/prebuilt/ (built by `wakg build`, shipped in the wheel) stands in for an empty user cache: the
+    first check after install neither builds nor writes the N-Triples, the vocabulary or the fast tables."""
+    import os
+    from pathlib import Path
+
+    from wassenaar_kg.api import prebuilt_entries
+
+    empty = tmp_path / "cache"
+    book = Path(__file__).parents[1] / "examples" / "exports.csv"
+    run = subprocess.run([sys.executable, "-m", "wassenaar_kg", "check", str(book), "--engine", "fast", "-q",
+                          "--format", "csv"], env={**os.environ, cache.ENV_CACHE_DIR: str(empty)},
+                         capture_output=True, text=True)
+    assert run.returncode == 1, run.stderr
+    written = {p.name for p in empty.rglob("*") if p.is_file()}
+    assert written and all(name.startswith("fast-decisions-") for name in written), written
+    for name in prebuilt_entries():
+        assert cache.prebuilt_path(name).is_file(), name
+
+
+def test_a_damaged_prebuilt_entry_is_not_used(tmp_path, monkeypatch, fresh):
+    monkeypatch.setattr(cache, "prebuilt_path", lambda name: tmp_path / "prebuilt" / name)
+    (tmp_path / "prebuilt").mkdir()
+    (tmp_path / "prebuilt" / "x.bin").write_bytes(cache._entry(b"shipped")[:-2])
+    assert cache.read_cached("x.bin") is None
+    (tmp_path / "prebuilt" / "x.bin").write_bytes(cache._entry(b"shipped"))
+    assert cache.read_cached("x.bin") == b"shipped"

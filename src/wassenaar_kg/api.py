@@ -223,3 +223,74 @@ def check_stream(path: str | Path, sink, *, as_of: dt.date | None = None, engine
         raise InputError(str(path), "the fast engine reads CSV; use the reference engine for Turtle or JSON-LD")
     fast = FastEngine(processes)
     return fast.stream(path, vocabulary(), as_of or dt.date.today(), sink, quiet, explain)
+
+
+def prebuilt_entries() -> dict[str, tuple]:
+    """The derived data `wakg build` ships in the package (kg/cache.py): name -> (builder, kind), kind being
+    "nt" (N-Triples, compared as a set of lines), "bytes" or "pickle" (an object, compared by equality
+    where it defines it)."""
+    from .decide import fast
+    from .decide.vocabulary import VOCABULARY, build_vocabulary
+    from .kg.reference import REFERENCE_NT, VERSION_IRI, build_reference_ntriples, build_version_iri
+
+    return {REFERENCE_NT: (build_reference_ntriples, "nt"), VERSION_IRI: (build_version_iri, "bytes"),
+            VOCABULARY: (build_vocabulary, "pickle"), fast.tables_name(): (fast.build_tables, "pickle")}
+
+
+def build_prebuilt() -> list[Path]:
+    """Build the derived data ahead, into ontology/prebuilt/ (shipped in the package)."""
+    import pickle
+
+    from .kg.cache import write_prebuilt
+
+    entries = {}
+    for name, (build, kind) in prebuilt_entries().items():
+        value = build()
+        entries[name] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) if kind == "pickle" else value
+    return write_prebuilt(entries)
+
+
+def stale_prebuilt() -> list[str]:
+    """Entries built ahead that are missing or differ from what the current ontology, rules and code build."""
+    import pickle
+
+    from .kg.cache import read_prebuilt
+
+    stale = []
+    for name, (build, kind) in prebuilt_entries().items():
+        shipped = read_prebuilt(name)
+        if shipped is None:
+            stale.append(name)
+            continue
+        fresh = build()
+        if kind == "nt":
+            same = _same_ntriples(shipped, fresh)
+        elif kind == "bytes":
+            same = shipped == fresh
+        else:
+            try:
+                old = pickle.loads(shipped)
+            except Exception:
+                old = None
+            same = old is not None and type(old) is type(fresh) and (
+                type(fresh).__eq__ is object.__eq__ or old == fresh)
+        if not same:
+            stale.append(name)
+    return stale
+
+
+def _same_ntriples(a: bytes, b: bytes) -> bool:
+    """Equal graphs: the same ground triples, and isomorphic triples with blank nodes (whose labels differ
+    from one serialization to the next)."""
+    from rdflib.compare import isomorphic
+
+    def split(data: bytes):
+        lines = set(data.splitlines())
+        blank = {line for line in lines if b"_:" in line}
+        return lines - blank, blank
+
+    (ground_a, blank_a), (ground_b, blank_b) = split(a), split(b)
+    if ground_a != ground_b:
+        return False
+    graphs = [Graph().parse(data=b"\n".join(sorted(x)).decode(), format="nt") for x in (blank_a, blank_b)]
+    return isomorphic(*graphs)

@@ -35,12 +35,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     from .kg.build import stale_modules, write_modules
     from .kg.files import ontology_dir
 
+    from .api import build_prebuilt, stale_prebuilt
+
     if args.check:
         stale = stale_modules(ontology_dir())
         for name in stale:
             print(f"ontology/{name} is out of date with ontology/tables/ (run `wakg build`)", file=sys.stderr)
-        return 1 if stale else 0
+        if stale:
+            return 1
+        built = stale_prebuilt()
+        for name in built:
+            print(f"ontology/prebuilt/: {name} is missing or out of date (run `wakg build`)", file=sys.stderr)
+        return 1 if built else 0
     for path in write_modules(ontology_dir()):
+        print(f"wrote {path}")
+    for path in build_prebuilt():
         print(f"wrote {path}")
     return 0
 
@@ -193,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--format", choices=("text", "json"), default="text")
     info.set_defaults(func=cmd_info)
 
-    build = sub.add_parser("build", help="regenerate ontology modules from ontology/tables/")
+    build = sub.add_parser("build", help="regenerate ontology modules from ontology/tables/ and the derived data "
+                           "shipped in the package (ontology/prebuilt/)")
     build.add_argument("--check", action="store_true", help="only report modules that are out of date (exit 1)")
     build.set_defaults(func=cmd_build)
 

@@ -311,7 +311,17 @@ def _tables_key() -> str:
 def compiled(kg_id: int = 0) -> Compiled:
     from ..kg.reference import reference_graph
 
-    return cached_object(f"fast-tables-{_tables_key()}.pickle", lambda: compile_tables(reference_graph()))
+    return cached_object(tables_name(), build_tables)
+
+
+def tables_name() -> str:
+    return f"fast-tables-{_tables_key()}.pickle"
+
+
+def build_tables() -> Compiled:
+    from ..kg.reference import reference_graph
+
+    return compile_tables(reference_graph())
 
 
 Key = tuple  # situation.key_of of a record

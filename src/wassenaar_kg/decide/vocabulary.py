@@ -13,9 +13,16 @@ from ..kg.screening_list import read_screening_list
 from .records import Vocabulary
 
 
+VOCABULARY = "vocabulary-v3.pickle"
+
+
+def build_vocabulary() -> Vocabulary:
+    return Vocabulary(reference_graph())
+
+
 @lru_cache(maxsize=1)
 def _base_vocabulary() -> Vocabulary:
-    return cached_object("vocabulary-v3.pickle", lambda: Vocabulary(reference_graph()))
+    return cached_object(VOCABULARY, build_vocabulary)
 
 
 _SCREENING: dict[str, str | None] = {"path": None}

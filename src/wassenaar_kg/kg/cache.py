@@ -7,6 +7,11 @@ name, of whatever else it derives from). Entries are written atomically (a tempo
 place, so two processes filling the same entry both leave a whole one), carry a SHA-256 of their content
 that is checked on every read (a truncated or corrupted entry is rebuilt, never used), and the cache is
 never required: where it cannot be written, the data is computed in memory and a one-line notice says so.
+
+Entries that do not depend on the user's input (the N-Triples, the vocabulary, the fast engine's compiled
+tables) are also built ahead by `wakg build` into `ontology/prebuilt/KEY/`, in the same format, and ship
+in the package: a fresh install reads them there (read-only) until its own cache has the entry.
+`wakg build --check` fails when they are not those of the current ontology and rules.
 """
 
 from __future__ import annotations
@@ -48,10 +53,24 @@ def entry_path(name: str) -> Path:
     return cache_dir() / ontology_key() / name
 
 
+PREBUILT = "prebuilt"  # under the ontology directory
+
+
+def prebuilt_path(name: str) -> Path:
+    from .files import ontology_dir
+
+    return ontology_dir() / PREBUILT / ontology_key() / name
+
+
 def read_cached(name: str) -> bytes | None:
-    """The entry's content if it is present and whole (its checksum matches), else None."""
+    """The entry's content if it is present and whole (its checksum matches) in the user's cache or, for
+    entries built ahead, in the package; else None."""
+    return _read(entry_path(name)) or _read(prebuilt_path(name))
+
+
+def _read(path: Path) -> bytes | None:
     try:
-        raw = entry_path(name).read_bytes()
+        raw = path.read_bytes()
     except OSError:
         return None
     header, _, data = raw.partition(b"\n")
@@ -63,11 +82,38 @@ def read_cached(name: str) -> bytes | None:
     return payload
 
 
+def _entry(data: bytes) -> bytes:
+    return MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data
+
+
+def write_prebuilt(entries: dict[str, bytes]) -> list[Path]:
+    """Write the entries built ahead for the current ontology, and remove those of any other."""
+    import shutil
+
+    here = prebuilt_path("x").parent
+    for old in here.parent.glob("*"):
+        if old.is_dir() and old != here:
+            shutil.rmtree(old)
+    written = []
+    for name, data in entries.items():
+        with atomic_writer(here / name, "wb") as handle:
+            handle.write(_entry(data))
+        written.append(here / name)
+    for stale in here.glob("*"):
+        if stale.name not in entries:
+            stale.unlink()
+    return written
+
+
+def read_prebuilt(name: str) -> bytes | None:
+    return _read(prebuilt_path(name))
+
+
 def write_cached(name: str, data: bytes) -> None:
     """Store an entry atomically; where the cache cannot be written, say so once and go on without it."""
     try:
         with atomic_writer(entry_path(name), "wb") as handle:
-            handle.write(MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n" + data)
+            handle.write(_entry(data))
     except OSError as error:
         where = str(cache_dir())
         if where not in _warned:

@@ -22,13 +22,24 @@ def reference_graph() -> Graph:
 def reference_ntriples() -> bytes:
     """The knowledge graph as N-Triples, cached on disk: Oxigraph bulk-loads it in milliseconds, where
     parsing the Turtle modules takes most of a second."""
-    return cached_bytes("reference.nt", lambda: reference_graph().serialize(format="nt", encoding="utf-8"))
+    return cached_bytes(REFERENCE_NT, build_reference_ntriples)
+
+
+REFERENCE_NT, VERSION_IRI = "reference.nt", "version-iri.txt"
+
+
+def build_reference_ntriples() -> bytes:
+    return reference_graph().serialize(format="nt", encoding="utf-8")
+
+
+def build_version_iri() -> bytes:
+    return _version_iri(reference_graph()).encode()
 
 
 @lru_cache(maxsize=1)
 def ontology_version_iri() -> str:
     """owl:versionIRI of the ontology (cached with the other derived data)."""
-    return cached_bytes("version-iri.txt", lambda: _version_iri(reference_graph()).encode()).decode()
+    return cached_bytes(VERSION_IRI, build_version_iri).decode()
 
 
 def _version_iri(kg: Graph) -> str:
