@@ -77,7 +77,7 @@ def placeholders(ntriples: bytes) -> bytes:
     return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
 
 
-def template(step: Step, rep: ExportRecord, tables) -> Step:
+def template(step: Step, rep: ExportRecord, tables, quoted_dates: frozenset[str]) -> Step:
     """A representative's step with its own destination, effective destination, region code, ECCN, Wassenaar
     entry, end-user type and date turned into slots; any other node a text names (the country a region
     belongs to, a sanctioned country) gets its own label back."""
@@ -99,7 +99,7 @@ def template(step: Step, rep: ExportRecord, tables) -> Step:
 
     text = _TOKEN.sub(token, step.text)
     day = rep.date.isoformat()
-    if day not in tables.law_dates:
+    if day not in quoted_dates:  # situation.Context.quoted_dates: such a day is part of the key
         text = text.replace(day, slot("date"))
     return replace(step, text=text) if text != step.text else step
 

@@ -461,6 +461,10 @@ class DecisionStore:
     def _evaluate(self, representatives: dict[Key, ExportRecord]) -> None:
         from dataclasses import replace
 
+        from .situation import Context
+        from .vocabulary import vocabulary
+
+        quoted = Context(self.tables, vocabulary()).quoted_dates
         reps = [replace(record, id=f"k{self.evaluated + n}", license=None,
                         end_user_name=explanation.slot("end_user_name") if record.end_user_name else record.end_user_name)
                 for n, record in enumerate(representatives.values())]
@@ -471,7 +475,8 @@ class DecisionStore:
             if slot is None:
                 decision = Decision("undetermined", None, ())
             else:
-                steps = tuple(self._intern(explanation.template(step, record, self.tables)) for step in slot["steps"])
+                steps = tuple(self._intern(explanation.template(step, record, self.tables, quoted))
+                              for step in slot["steps"])
                 decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])),
                                     steps)
             self.decisions[key] = decision

@@ -15,6 +15,7 @@ value is read from) and one Part (what the rules can tell apart of it) here, plu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Hashable
 
 from .records import ExportRecord
@@ -26,6 +27,13 @@ class Context:
 
     tables: object  # fast.Compiled
     vocab: object  # records.Vocabulary (in_force of an entry on a day)
+
+    @cached_property
+    def quoted_dates(self) -> frozenset[str]:
+        """Days an explanation may quote as the law's own: those the knowledge graph and the rules write, and
+        the start and end of every Entity List entry screened against (a screening list's too)."""
+        days = {d.isoformat() for e in self.vocab.entries.values() for d in (e.valid_from, e.valid_through) if d}
+        return frozenset(self.tables.law_dates | days)
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,8 @@ PARTS = (
     # the rest changes no decision, only what the explanation says: the possible Entity List matches (each a
     # step of its own), and the day when the law itself names it (explanation.py: it cannot be a slot)
     Part("possible_matches", ("possible",), lambda c, found: found, lambda c: 13),
-    Part("law_day", ("day",), lambda c, day: day if day.isoformat() in c.tables.law_dates else None,
-         lambda c: _bits(len(c.tables.law_dates) + 1)),
+    Part("law_day", ("day",), lambda c, day: day if day.isoformat() in c.quoted_dates else None,
+         lambda c: _bits(len(c.quoted_dates) + 1)),
 )
 
 FIELD = {field.name: field for field in FIELDS}
