@@ -161,9 +161,7 @@ def engine_for(source, engine: str = "auto", fmt: str | None = None, kg: Graph |
     if isinstance(source, (str, Path)):
         if not _is_csv(source) or not Path(source).exists():
             return "reference"
-        from .decide.stream import count_rows
-
-        return choose(count_rows(Path(source), AUTO_FAST_ABOVE), fmt, kg is not None)
+        return choose(engines.count_rows(Path(source), AUTO_FAST_ABOVE), fmt, kg is not None)
     return choose(len(source) if hasattr(source, "__len__") else AUTO_FAST_ABOVE + 1, fmt, kg is not None)
 
 

@@ -27,7 +27,6 @@ import sys
 import json
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -42,12 +41,6 @@ from .determination import (CSV_FIELDS, Determination, confidence_of, confidence
                             explanation_cell, match_dict, match_text, needs_license, step_dict)
 from .summary import Summary
 from ..kg.csv_tables import open_csv
-
-def count_rows(path: Path, limit: int) -> int:
-    """Data rows in a CSV, counting no further than `limit` (cheap choice of engine)."""
-    with path.open("rb") as handle:
-        return max(sum(1 for _ in islice(handle, limit + 2)) - 1, 0)
-
 
 def _progress(enabled: bool):
     if not enabled:
