@@ -134,11 +134,17 @@ def cmd_query(args: argparse.Namespace) -> int:
     queries.bindings(query, given, args.as_of)  # fail fast on bad parameters, before any reasoning
     reasoned = build(args.as_of, args.data)
     results = queries.execute(query, reasoned.store(), given, args.as_of)
-    if args.format == "table":
-        sys.stdout.write(queries.table(*queries.rows(results)))
+    data = queries.table(*queries.rows(results)).encode() if args.format == "table" else \
+        queries.serialize(results, args.format)
+    if args.output:
+        from .atomic import atomic_writer
+
+        with atomic_writer(args.output, "wb") as handle:
+            handle.write(data)
+        print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.flush()
-        sys.stdout.buffer.write(queries.serialize(results, args.format))
+        sys.stdout.buffer.write(data)
     return 0
 
 
@@ -228,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--screening-list", type=Path, metavar="FILE",
                        help="also screen end-user names against the Entity List rows of this official Consolidated "
                             "Screening List file (trade.gov consolidated.csv or consolidated.json)")
-    check.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+    check.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout ('-': "
+                       "stdout); never an input, a directory or a device")
     check.set_defaults(func=cmd_check)
 
     query = sub.add_parser("query", help="run a SPARQL query of the library (queries/) or a .rq file")
@@ -238,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--data", type=Path, help="exports to check and include (.csv, .ttl, .jsonld)")
     query.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
     query.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table")
+    query.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout ('-': stdout)")
     query.set_defaults(func=cmd_query)
 
     exp = sub.add_parser("export", help="export asserted and inferred triples (named graphs) or determinations")
@@ -266,15 +274,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """The files a command reads, which `-o` must never replace."""
+    found = [getattr(args, name, None) for name in ("file", "data", "screening_list")]
+    if isinstance(getattr(args, "query", None), str) and args.query.endswith(".rq"):
+        found.append(Path(args.query))
+    return [Path(p) for p in found if p is not None]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if hasattr(args, "output"):
+            from .outputs import checked_output
+
+            args.output = checked_output(args.output, _inputs(args))
         return args.func(args)
     except WakgError as exc:
         print(f"wakg: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: atomic outputs leave no partial file; no traceback
+        print("wakg: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

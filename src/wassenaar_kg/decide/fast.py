@@ -380,6 +380,16 @@ def _decide_part(reps: list[ExportRecord]) -> dict[str, dict]:
     return _runner().decide(reps, compiled())
 
 
+def _worker_init(screening_list: str | None) -> None:
+    """Worker-process entry: Ctrl-C is the parent's to handle (no traceback from every worker)."""
+    import signal
+
+    from .vocabulary import use_screening_list
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    use_screening_list(screening_list)
+
+
 def _warm_up() -> None:
     """Worker-process entry: load the tables and the knowledge graph before the first batch arrives."""
     compiled()
@@ -410,13 +420,15 @@ class DecisionStore:
 
             self.pool = ProcessPoolExecutor(max_workers=self.processes - 1,
                                             mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=use_screening_list, initargs=(screening_list_path(),))
+                                            initializer=_worker_init, initargs=(screening_list_path(),))
             for _ in range(self.processes - 1):
                 self.pool.submit(_warm_up)
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers (wait=False on Ctrl-C: a worker in the middle of a batch ends when it is done,
+        without holding up the exit)."""
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
 
     def _run(self, reps: list[ExportRecord]) -> dict[str, dict]:

@@ -483,6 +483,9 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink:
                     offset += batch.height
                     if progress:
                         progress.update(task, advance=size, rows=summary.rows)
+        except KeyboardInterrupt:
+            table.close(wait=False)
+            raise
         finally:
             table.close()
     summary.distinct_situations = len(table.decisions)
