@@ -120,7 +120,9 @@ GROUP BY ?export ?finding ?order ?effect ?text ?provision ?citation ?url ?rule ?
 def read_steps(store, exports) -> dict[str, tuple[Step, ...]]:
     """The explanation chain of each export (IRI) in an Oxigraph store after the rules ran: one query for
     all, the same for both engines. Steps are ordered by their order, then by the finding's own name (the
-    part of its IRI after the export's), which never depends on a label or a date."""
+    part of its IRI after the export's), which never depends on a label or a date, then by text (a finding
+    with several texts, e.g. an entry published in two notices: they differ where the notices do, after the
+    same slots, so templates and filled texts sort alike)."""
     exports = [str(e) for e in exports]
     found: dict[str, list] = {e: [] for e in exports}
     for start in range(0, len(exports), 500):
@@ -142,7 +144,8 @@ def read_steps(store, exports) -> dict[str, tuple[Step, ...]]:
                 rule=rule.value if rule is not None else None,
             )
             found[export].append((step.order, finding[len(export):] if finding.startswith(export) else finding, step))
-    return {e: tuple(step for _, _, step in sorted(steps, key=lambda t: t[:2])) for e, steps in found.items()}
+    return {e: tuple(step for _, _, step in sorted(steps, key=lambda t: (t[0], t[1], t[2].text)))
+            for e, steps in found.items()}
 
 
 def extract(graph: Graph, export: URIRef, steps: tuple[Step, ...], engine: str = "reference",

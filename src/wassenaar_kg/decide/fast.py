@@ -52,7 +52,8 @@ from ..kg.namespaces import COUNTRY, ECCN, GROUP, WA, WAKG
 GROUP_REFERENCE = re.compile(r"\bgroup:([A-E][0-9]?)\b")
 TERM_REFERENCE = re.compile(r"\bwakg:([A-Z][A-Za-z0-9]*)\b")
 DATED_CLASSES = (WAKG.CountryGroupMembership, WAKG.CountryChartMark, WAKG.ProvisionText, WAKG.DestinationTreatment,
-                 WAKG.SanctionsMeasure, WAKG.CclEntryGap)
+                 WAKG.SanctionsMeasure, WAKG.CclEntryGap,
+                 WAKG.Reading)  # readings only change what explanations say: their dates still bound the intervals
 
 
 @dataclass
@@ -190,7 +191,8 @@ def compile_tables(kg: Graph) -> Compiled:
         in_force = frozenset(str(e) for e in kg.subjects(WAKG.validFrom, None)
                              if str(e).startswith(str(ECCN)) and kg.value(e, WAKG.validFrom).toPython() <= day)
         gaps = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.CclEntryGap, day))
-        regimes.append(regime_ids.setdefault((texts, in_force, gaps), len(regime_ids)))
+        readings = frozenset(str(f.node) for f in temporal.facts_on(kg, WAKG.Reading, day))
+        regimes.append(regime_ids.setdefault((texts, in_force, gaps, readings), len(regime_ids)))
     items, people = _types(kg)
     terms = _rule_terms(kg)
     from .records import END_USES, TRANSACTIONS
@@ -476,8 +478,9 @@ class DecisionStore:
         from .situation import Context
         from .vocabulary import vocabulary
 
-        quoted = Context(self.tables, vocabulary()).quoted_dates
-        reps = [replace(record, id=f"k{self.evaluated + n}", license=None,
+        context = Context(self.tables, vocabulary())
+        quoted = context.quoted_dates
+        reps = [replace(record, id=f"k{self.evaluated + n}", license=None, date=_stand_in(record, context),
                         end_user_name=explanation.slot("end_user_name") if record.end_user_name else record.end_user_name)
                 for n, record in enumerate(representatives.values())]
         self.evaluated += len(reps)
@@ -492,6 +495,14 @@ class DecisionStore:
                 decision = Decision(VERDICTS[URIRef(slot["verdict"])], slot["exception"], tuple(sorted(slot["citations"])),
                                     steps)
             self.decisions[key] = decision
+
+
+def _stand_in(record: ExportRecord, context) -> dt.date:
+    """The representative's date: its own, unless the law quotes that day and another day of the same
+    situation does not (situation.Context.stand_in_day), so that its date can be a slot of the explanation."""
+    if record.date.isoformat() not in context.quoted_dates:
+        return record.date
+    return context.stand_in_day(record.date, record.hits) or record.date
 
 
 class RuleRunner:
@@ -535,13 +546,26 @@ class RuleRunner:
 RDF_TYPE = ox.NamedNode(str(RDF.type))
 
 
-@lru_cache(maxsize=1)
 def _runner() -> RuleRunner:
+    """The rule runner for the screening list in use (its entries are part of the runner's graph)."""
+    from .vocabulary import screening_list_path
+
+    return _runner_for(screening_list_path())
+
+
+@lru_cache(maxsize=2)
+def _runner_for(screening_list: str | None) -> RuleRunner:
     return RuleRunner()
 
 
 def _decisions_name() -> str:
-    return f"fast-decisions-{_tables_key()}.pickle"
+    """Stored decisions are those of these rules over this graph: with a screening list in use, its entries
+    are part of the graph the rules ran on, so its content is part of the name."""
+    from .vocabulary import screening_ntriples
+
+    extra = screening_ntriples()
+    suffix = f"-{hashlib.sha256(b''.join(sorted(extra.splitlines()))).hexdigest()[:12]}" if extra else ""
+    return f"fast-decisions-{_tables_key()}{suffix}.pickle"
 
 
 def load_decisions(processes: int = 1) -> DecisionStore:

@@ -35,6 +35,35 @@ class Context:
         days = {d.isoformat() for e in self.vocab.entries.values() for d in (e.valid_from, e.valid_through) if d}
         return frozenset(self.tables.law_dates | days)
 
+    def stand_in_day(self, day, entries: tuple[str, ...]):
+        """A day the law does not quote that a representative dated `day` can take instead without changing
+        its situation (same interval of the law, same Entity List entries in force), nearest first; None when
+        there is none within SEARCH_DAYS (then the day itself is part of the key)."""
+        import datetime as dt
+
+        bucket, listed = self.tables.bucket(day), _in_force(self, entries, day)
+        for distance in range(1, SEARCH_DAYS + 1):
+            for other in (day + dt.timedelta(days=distance), day - dt.timedelta(days=distance)):
+                if other.isoformat() not in self.quoted_dates and self.tables.bucket(other) == bucket \
+                        and _in_force(self, entries, other) == listed:
+                    return other
+        return None
+
+
+SEARCH_DAYS = 60
+
+
+def _in_force(context: Context, entries: tuple[str, ...], day) -> tuple[str, ...]:
+    return tuple(e for e in entries if context.vocab.in_force(e, day))
+
+
+def _law_day(context: Context, day, entries: tuple[str, ...]):
+    """The day itself when an explanation may quote it as the law's own and no unquoted stand-in exists for
+    a representative (explanation.py); None otherwise (the day is a slot of the explanation)."""
+    if day.isoformat() not in context.quoted_dates or context.stand_in_day(day, entries) is not None:
+        return None
+    return day
+
 
 @dataclass(frozen=True)
 class Field:
@@ -93,10 +122,10 @@ PARTS = (
     Part("entity_list", ("listed_as", "day"),
          lambda c, entries, day: tuple(e for e in entries if c.vocab.in_force(e, day)), lambda c: 13),
     # the rest changes no decision, only what the explanation says: the possible Entity List matches (each a
-    # step of its own), and the day when the law itself names it (explanation.py: it cannot be a slot)
+    # step of its own), and the day when the law itself names it and no representative can stand in for it
+    # on another day (explanation.py: such a day cannot be a slot)
     Part("possible_matches", ("possible",), lambda c, found: found, lambda c: 13),
-    Part("law_day", ("day",), lambda c, day: day if day.isoformat() in c.quoted_dates else None,
-         lambda c: _bits(len(c.quoted_dates) + 1)),
+    Part("law_day", ("day", "listed_as"), _law_day, lambda c: _bits(len(c.quoted_dates) + 1)),
 )
 
 FIELD = {field.name: field for field in FIELDS}
