@@ -96,3 +96,22 @@ def test_a_screening_list_entry_date_is_never_taken_for_the_export_date():
         assert any(f"since {start.isoformat()}" in s.text for s in fast[1].explanation)
     finally:
         use_screening_list(None)
+
+
+def test_a_screening_list_given_after_a_first_check_reaches_the_fast_engine(tmp_path, monkeypatch):
+    """The rule runner's graph holds the screening list's entries: one process that checks without a list,
+    then with one, must decide the listed party as listed (it did not, with one runner per process)."""
+    from wassenaar_kg.api import use_screening_list
+
+    monkeypatch.setenv("WAKG_CACHE_DIR", str(tmp_path / "cache"))
+    row = {"id": "cx", "eccn": "EAR99", "destination": "DE", "end_user": "non_government",
+           "end_user_name": "Example Cyber Ltd", "date": "2024-06-01"}
+    fixtures = Path(__file__).parent / "fixtures" / "csl" / "consolidated.csv"
+    try:
+        before = FastEngine().decide([check_values(row, vocabulary(), "rows", 2, dt.date(2026, 7, 23))])
+        use_screening_list(fixtures)
+        after = FastEngine().decide([check_values(row, vocabulary(), "rows", 2, dt.date(2026, 7, 23))])
+    finally:
+        use_screening_list(None)
+    assert before[0].verdict == "no_license_required"
+    assert after[0].verdict == "license_required" and "15 CFR 744.11" in after[0].deciding_provisions
