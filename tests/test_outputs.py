@@ -99,7 +99,7 @@ def test_ctrl_c_ends_a_check_with_130_and_leaves_no_file(tmp_path):
     started = time.monotonic()
     _, err = child.communicate(timeout=30)
     assert child.returncode == 130 and "Traceback" not in err, err[-2000:]
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 3  # about 0.1-1 s here; the bound leaves room for a loaded machine
     assert not out.exists() and not list(tmp_path.glob(".out.csv.*"))
 
 

@@ -427,9 +427,11 @@ class DecisionStore:
                 self.pool.submit(_warm_up)
 
     def close(self, wait: bool = True) -> None:
-        """Stop the workers (wait=False on Ctrl-C: a worker in the middle of a batch ends when it is done,
-        without holding up the exit)."""
+        """Stop the workers (wait=False on Ctrl-C: they are terminated, so the exit does not wait for a batch)."""
         if self.pool is not None:
+            if not wait:  # stop them now: the interpreter's exit would otherwise wait for their current batch
+                for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                    process.terminate()
             self.pool.shutdown(wait=wait, cancel_futures=True)
             self.pool = None
 
