@@ -147,7 +147,8 @@ def _prepare(screening_list) -> None:
     screening_entries()  # read the list now: a bad file fails before any work
 
 
-def _is_csv(source) -> bool:
+def is_csv(source) -> bool:
+    """A path to a CSV file (the fast engine's stream reads those)."""
     return isinstance(source, (str, Path)) and Path(source).suffix.lower() == ".csv"
 
 
@@ -159,7 +160,7 @@ def engine_for(source, engine: str = "auto", fmt: str | None = None, kg: Graph |
     if engine != "auto":
         return engine
     if isinstance(source, (str, Path)):
-        if not _is_csv(source) or not Path(source).exists():
+        if not is_csv(source) or not Path(source).exists():
             return "reference"
         return choose(engines.count_rows(Path(source), AUTO_FAST_ABOVE), fmt, kg is not None)
     return choose(len(source) if hasattr(source, "__len__") else AUTO_FAST_ABOVE + 1, fmt, kg is not None)
@@ -182,8 +183,7 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     _prepare(screening_list)
     as_of = as_of or dt.date.today()
     chosen = engine_for(source, engine, None, kg)
-    started = run_timestamp(source)
-    if chosen == "fast" and _is_csv(source):
+    if chosen == "fast" and is_csv(source):
         found: list[Determination] = []
         summary = check_stream(source, lambda batch: found.extend(batch.determinations()), as_of=as_of,
                                engine="fast", quiet=True)[0]
@@ -191,8 +191,9 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     records = _records(source, as_of)
     if chosen == "fast":
         decided = engines.engine("fast", kg=kg).decide(records)
-        lacking = [d.id for d in decided if d.needs_license]
-        return CheckResult(decided, "fast", _report_text(Summary.of(decided, "fast")), not lacking)
+        summary = Summary.of(decided, "fast")
+        return CheckResult(decided, "fast", _report_text(summary), not summary.lacking)
+    started = run_timestamp(source)
     run = ReferenceEngine(kg).run(records)
     result = CheckResult(run.determinations, chosen, run.report_text, run.report_conforms, run.asserted, run.inferred)
     add_provenance(result.provenance, chosen, started, kg)
@@ -215,7 +216,7 @@ def check_stream(path: str | Path, sink, *, as_of: dt.date | None = None, engine
         raise ValueError("check_stream streams with the fast engine; use check() for the reference engine")
     _prepare(screening_list)
     path = Path(path)
-    if not _is_csv(path):
+    if not is_csv(path):
         from .errors import InputError
 
         raise InputError(str(path), "the fast engine reads CSV; use the reference engine for Turtle or JSON-LD")

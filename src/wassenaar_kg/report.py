@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import IO
 
 from .api import CheckResult
@@ -132,14 +131,14 @@ def write_check(source, handle: IO[str], fmt: str, *, as_of=None, engine: str = 
     """Check `source` and write the determinations to `handle` in `fmt`: the front door of `wakg check`.
     A CSV book the fast engine decides is streamed batch by batch in every format but ttl and trig (whose
     graph only the reference engine infers). Returns (summary, records of the `explain` ids)."""
-    from .api import check, check_stream, engine_for
+    from .api import check, check_stream, engine_for, is_csv
     from .errors import InputError
 
     chosen = engine_for(source, engine, fmt)
     if chosen == "fast" and fmt not in STREAMED:
         raise InputError("--format", f"{fmt} is the RDF of the findings, which only the reference engine infers "
                          "(use --engine reference, or the default engine choice)")
-    if chosen == "fast" and Path(source).suffix.lower() == ".csv":
+    if chosen == "fast" and is_csv(source):
         writer = Writer(handle, fmt, "fast")
         writer.start()
         summary, explained = check_stream(source, writer.batch, as_of=as_of, screening_list=screening_list,

@@ -37,7 +37,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SKOS
 
 from ..kg import oxigraph, temporal
 from . import rule_runner
@@ -182,7 +182,8 @@ def compile_tables(kg: Graph) -> Compiled:
                 frozenset(sanctions.get(code, set()) | sanctions.get(effective, set())),
                 # what the explanation cites of the destination: each fact's confidence and sources
                 cited.get(effective, frozenset()) | cited.get(code, frozenset())
-                | (_provenance(kg, COUNTRY[code]) if (COUNTRY[code], WAKG.regionOf, None) in kg else frozenset()),
+                | (_provenance(temporal.dated_fact(kg, COUNTRY[code])) if (COUNTRY[code], WAKG.regionOf, None) in kg
+                   else frozenset()),
                 # readings about the destination (the rules match a reading's destination)
                 frozenset(str(r) for r in kg.subjects(WAKG.readingDestination, COUNTRY[effective])),
             )
@@ -211,7 +212,7 @@ def compile_tables(kg: Graph) -> Compiled:
 
     compiled = Compiled(points, destination_profiles, regimes, items, people, groups, columns)
     # what an explanation cites of the entry (its confidence and sources) is part of the item's profile
-    compiled.item_profiles = _profiles(items, lambda eccn: (item_profile(eccn), _provenance(kg, ECCN[eccn])))
+    compiled.item_profiles = _profiles(items, lambda eccn: (item_profile(eccn), _provenance(temporal.dated_fact(kg, ECCN[eccn]))))
     # the rules also compare the asserted type itself with the types they name (the classification step's
     # wording); another type's own label is a slot of the explanation (explanation.py)
     def user_profile(user: str):
@@ -255,13 +256,11 @@ def _law_dates() -> frozenset[str]:
     return frozenset(m.decode() for m in ISO_DATE.findall(text))
 
 
-def _provenance(kg: Graph, node) -> frozenset:
+def _provenance(fact: temporal.DatedFact) -> frozenset:
     """A fact's confidence and sources, as an explanation step shows them."""
-    confidence = kg.value(node, WAKG.confidence)
-    sources = tuple(sorted(str(s) for s in kg.objects(node, DCTERMS.source)))
-    if confidence is None and not sources:
+    if fact.confidence is None and not fact.sources:
         return frozenset()
-    return frozenset({(str(confidence) if confidence is not None else None, sources)})
+    return frozenset({(fact.confidence, fact.sources)})
 
 
 def _cited_facts(kg: Graph, groups: frozenset[str], columns: frozenset[str]):
@@ -279,13 +278,11 @@ def _cited_facts(kg: Graph, groups: frozenset[str], columns: frozenset[str]):
         cited.extend((fact, temporal.code(p), ("mark", notation)) for p in kg.objects(fact.node, WAKG.markedDestination))
     for fact in (temporal.dated_fact(kg, n) for n in kg.subjects(RDF.type, WAKG.DestinationTreatment)):
         cited.extend((fact, temporal.code(p), ("treatment",)) for p in kg.objects(fact.node, WAKG.treatedDestination))
-    provenance = {id(fact): _provenance(kg, fact.node) for fact, _, _ in cited}
-
     def on(day: dt.date) -> dict[str, frozenset]:
         found: dict[str, set] = {}
         for fact, code, what in cited:
             if fact.holds_on(day):
-                found.setdefault(code, set()).update((*what, *p) for p in provenance[id(fact)])
+                found.setdefault(code, set()).update((*what, *p) for p in _provenance(fact))
         return {code: frozenset(facts) for code, facts in found.items()}
 
     return on
@@ -311,8 +308,6 @@ def _tables_key() -> str:
 
 @lru_cache(maxsize=1)
 def compiled(kg_id: int = 0) -> Compiled:
-    from ..kg.reference import reference_graph
-
     return cached_object(tables_name(), build_tables)
 
 
@@ -418,7 +413,7 @@ class DecisionStore:
     def start_workers(self) -> None:
         """Start the worker processes now (they load the tables while the caller reads its input)."""
         if self.processes > 1 and self.pool is None:
-            from .vocabulary import screening_list_path, use_screening_list
+            from .vocabulary import screening_list_path
 
             self.pool = ProcessPoolExecutor(max_workers=self.processes - 1,
                                             mp_context=multiprocessing.get_context("spawn"),

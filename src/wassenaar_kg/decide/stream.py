@@ -26,7 +26,6 @@ import itertools
 import sys
 import json
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -234,7 +233,7 @@ class _Columns:
                 self.names[raw_name] = name or ""
 
     def keys(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Columns `key` (the packed situation key), `law_as_of` (ISO date) and `name` for every row."""
+        """Columns `key` (the packed situation key) and `law_as_of` (ISO date) for every row."""
         def source(column: str) -> pl.Expr:
             return pl.col(column) if column in batch.columns else pl.lit("")
 
@@ -242,7 +241,6 @@ class _Columns:
             *(source(f.column).replace_strict(self.numbers[f.name], return_dtype=pl.Int64).alias(f.name)
               for f in situation.FIELDS),
             source("date").replace_strict(self.law_as_of, return_dtype=pl.String).alias("law_as_of"),
-            source("end_user_name").alias("name"),
         )
         key = np.zeros(frame.height, dtype=np.int64)
         for part, (_, shift, _) in zip(situation.PARTS, self.layout):
@@ -251,7 +249,7 @@ class _Columns:
             for name, stride in zip(part.fields, strides):
                 index += frame.get_column(name).to_numpy() * stride
             key += lookup[index] << shift
-        return frame.select("law_as_of", "name").with_columns(pl.Series("key", key))
+        return frame.select("law_as_of").with_columns(pl.Series("key", key))
 
     def _checked(self, attribute: str, raw: str):
         """The checked value of a record attribute the explanation's slots read, from a raw cell text."""
@@ -275,8 +273,7 @@ class _Columns:
             frame = frame.join(distinct.with_columns(pl.Series(f"slot_{name}", values, dtype=pl.String)),
                                on=cells, how="left", maintain_order="left")
         names = [f"slot_{name}" for name in explanation.SLOTS]
-        escaped = [pl.struct(pl.col(n).alias("v")).struct.json_encode().str.slice(6).str.strip_suffix('"}')
-                   .alias(f"{n}_json") for n in names]
+        escaped = [_json_string(pl.col(n)).str.slice(1).str.strip_suffix('"').alias(f"{n}_json") for n in names]
         return frame.sort("_row").select(*names, *escaped)
 
     def _lookup(self, part: situation.Part) -> tuple[np.ndarray, tuple[int, ...]]:
@@ -351,6 +348,11 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _json_string(text: pl.Expr) -> pl.Expr:
+    """A text column as JSON strings, quotes included (Polars' encoder, row by row)."""
+    return pl.struct(text.alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
+
+
 class _Decided:
     """The decisions of every packed key met so far, as a frame to join batches onto (grown, never rebuilt):
     each output's per-situation part, rendered once, with slots (explanation.py) for the row's values. The
@@ -417,8 +419,8 @@ class Batch:
     """One batch of decided rows: the columns every output is written from, and the decisions behind them.
     The values of the explanation's slots are computed only for the outputs that print sentences."""
 
-    def __init__(self, frame: pl.DataFrame, decided: _Decided, records, slots: Callable[[], pl.DataFrame]) -> None:
-        self.frame, self.decided, self._records, self._slots = frame, decided, records, slots
+    def __init__(self, frame: pl.DataFrame, decided: _Decided, slots: Callable[[], pl.DataFrame]) -> None:
+        self.frame, self.decided, self._slots = frame, decided, slots
         self._filled: pl.DataFrame | None = None
 
     @property
@@ -435,13 +437,10 @@ class Batch:
 
     def jsonl(self) -> str:
         """The lines of json.dumps(Determination.to_dict()), built from the rendered per-situation parts."""
-        def text(column: str) -> pl.Expr:  # the JSON string of a text column
-            return pl.struct(pl.col(column).alias("v")).struct.json_encode().str.slice(5).str.strip_suffix("}")
-
-        license_json = pl.when(pl.col("license") == "").then(pl.lit("null")).otherwise(text("license"))
+        license_json = pl.when(pl.col("license") == "").then(pl.lit("null")).otherwise(_json_string(pl.col("license")))
         parts = self.decided.json_parts(self.frame.get_column("key").unique().to_list())
         lines = self.with_slots.join(parts, on="key", how="left", maintain_order="left").select(pl.concat_str(
-            pl.lit('{"id": '), text("id"), pl.lit(", "), "json_decision", pl.lit(', "law_as_of": "'), "law_as_of",
+            pl.lit('{"id": '), _json_string(pl.col("id")), pl.lit(", "), "json_decision", pl.lit(', "law_as_of": "'), "law_as_of",
             pl.lit('", '), _filled("json_explanation", escaped=True), pl.lit(', "license": '), license_json,
             pl.lit(', "engine": "fast", '), "json_matches",
             pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")),
@@ -451,7 +450,15 @@ class Batch:
 
     def determinations(self) -> list[Determination]:
         """The rows as Determination objects (text and JSON documents, the Python API)."""
-        return self._records(self)
+        found = []
+        slots = [f"slot_{name}" for name in explanation.SLOTS]
+        for row in self.with_slots.select("id", "key", "law_as_of", "license", *slots).iter_rows():
+            decision, matches = self.decided.decisions[row[1]]
+            values = dict(zip(explanation.SLOTS, row[4:]))
+            found.append(Determination(row[0], decision.verdict, decision.license_exception,
+                                       decision.deciding_provisions, dt.date.fromisoformat(row[2]),
+                                       explanation.fill(decision.explanation, values), row[3] or None, "fast", matches))
+        return found
 
 
 def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink: Callable[[Batch], None],
@@ -475,7 +482,7 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink:
             for batch, size in _batches(path, header):
                 if batch.height:
                     out = _check_batch(batch, offset, columns, table, seen, decided, path)
-                    sink(Batch(out, decided, _determinations, lambda b=batch: columns.slots(b)))
+                    sink(Batch(out, decided, lambda b=batch: columns.slots(b)))
                     _tally(summary, out)
                     if explain:
                         found = out.with_row_index("_i").filter(pl.col("id").is_in(list(explain))).get_column("_i")
@@ -517,21 +524,8 @@ def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fas
     return out.with_columns((pl.col("needs_license_unless_held") & (pl.col("license") == "")).alias("needs_license"))
 
 
-def _determinations(batch: Batch) -> list[Determination]:
-    found = []
-    slots = [f"slot_{name}" for name in explanation.SLOTS]
-    for row in batch.with_slots.select("id", "key", "law_as_of", "license", *slots).iter_rows():
-        decision, matches = batch.decided.decisions[row[1]]
-        values = dict(zip(explanation.SLOTS, row[4:]))
-        found.append(Determination(row[0], decision.verdict, decision.license_exception, decision.deciding_provisions,
-                                   dt.date.fromisoformat(row[2]), explanation.fill(decision.explanation, values),
-                                   row[3] or None, "fast", matches))
-    return found
-
-
 def _tally(summary: Summary, out: pl.DataFrame) -> None:
-    summary.rows += out.height
     for verdict, count in out.get_column("verdict").value_counts().iter_rows():
-        summary.verdicts[verdict] += count
+        summary.add(verdict, count)
     summary.to_review.extend(out.filter(pl.col("possible_matches") != "").get_column("id").to_list())
     summary.needing_license.extend(out.filter(pl.col("needs_license")).get_column("id").to_list())

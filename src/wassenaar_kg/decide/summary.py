@@ -50,11 +50,9 @@ class Summary:
         tail = f"; {self.lacking} need a license they lack: {shown}" if self.lacking else "; none needs a license it lacks"
         if self.review:
             tail += f"; {self.review} with a possible Entity List match to review"
-        engine = self.engine if self.distinct_situations is None else \
-            f"{self.engine} engine, {self.distinct_situations} distinct situations decided by the rules"
-        if self.distinct_situations is None:
-            engine += " engine"
-        return f"{self.rows} exports ({engine}): {parts}{tail}"
+        situations = "" if self.distinct_situations is None else \
+            f", {self.distinct_situations} distinct situations decided by the rules"
+        return f"{self.rows} exports ({self.engine} engine{situations}): {parts}{tail}"
 
     def to_dict(self) -> dict:
         return {"exports": self.rows, "verdicts": dict(sorted(self.verdicts.items())),
