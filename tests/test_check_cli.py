@@ -84,12 +84,13 @@ def test_secondary_source_text_is_surfaced(tmp_path, capsys):
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ("x,4D004,CN\n", "line 2, field 'end_user': a value is required"),
+        ("x,4D004,CN,,,,,,,,\n", "line 2, field 'end_user': a value is required"),
+        ("x,4D004,CN\n", "line 2, field 'end_user': fewer cells than columns (3 cells, the header has 4)"),
         ("x,4Z004,CN,government\n", "line 2, field 'eccn': unknown ECCN '4Z004'"),
         ("x,4D004,Atlantis,government\n", "line 2, field 'destination': unknown country 'Atlantis'"),
         ("x,4D004,CN,governmint\n", "line 2, field 'end_user': 'governmint' is not one of"),
-        ("ok,4D004,CN,government\ny,4D004,CN,government,,,,,,2024-02-30\n", "line 3, field 'date'"),
-        ("x,4D004,CN,government,,,maybe\n", "line 2, field 'digital_artifacts'"),
+        ("ok,4D004,CN,government,,,,,,,\ny,4D004,CN,government,,,,,,2024-02-30,\n", "line 3, field 'date'"),
+        ("x,4D004,CN,government,,,maybe,,,,\n", "line 2, field 'digital_artifacts'"),
         ("x,4D004,CN,government\nx,4D004,CN,government\n", "line 3, field 'id': duplicate id 'x'"),
     ],
 )

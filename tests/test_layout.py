@@ -10,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "wassenaar_kg"
 ORDER = ["kg", "decide", "api", "report", "analyst", "cli"]  # bottom to top
-FREE = {"errors", "atomic", "outputs", "__init__", "__main__"}  # shared helpers every room may use, importing no room
+FREE = {"errors", "atomic", "outputs", "inputs", "__init__", "__main__"}  # shared helpers every room may use, importing no room
 
 
 def room(module: str) -> str | None:

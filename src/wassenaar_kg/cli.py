@@ -70,11 +70,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from contextlib import nullcontext
-
-    from .atomic import atomic_writer
     from .decide.fast import workers
-    from .report import render_text, write_check
+    from .report import render_text
+    from .inputs import stdin_copy
 
     explain = {i.strip() for i in args.explain.split(",") if i.strip()} if args.explain else set()
     if args.screening_list:
@@ -82,14 +80,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         use_screening_list(args.screening_list)
         screening_entries()  # a malformed list is reported (exit 2) before any export is read
-    with atomic_writer(args.output) if args.output else nullcontext(sys.stdout) as handle:
-        summary, explained = write_check(args.file, handle, args.format, as_of=args.as_of, engine=args.engine,
-                                         screening_list=args.screening_list, quiet=args.quiet, explain=explain,
-                                         processes=workers())
+    with stdin_copy(args.file, args.input_format) as source:
+        summary, explained = _write_check(args, source, explain, workers())
     if args.output and not args.quiet:
         print(summary.line(), file=sys.stderr)
     elif summary.distinct_situations is not None and not args.quiet and args.format not in ("text", "json"):
         print(summary.line(), file=sys.stderr)
+    for warning in summary.warnings():
+        print(f"wakg: warning: {warning}", file=sys.stderr)
     if explained:
         from .api import check
 
@@ -103,14 +101,38 @@ def cmd_check(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+def _write_check(args: argparse.Namespace, source: Path, explain: set[str], processes: int):
+    """Write the determinations to -o (atomically) or to standard output, which gets nothing until every
+    export is decided (they are spooled first), so that a bad row anywhere leaves no partial output."""
+    import shutil
+    import tempfile
+
+    from .atomic import atomic_writer
+    from .report import write_check
+
+    options = dict(as_of=args.as_of, engine=args.engine, screening_list=args.screening_list, quiet=args.quiet,
+                   explain=explain, processes=processes)
+    if args.output:
+        with atomic_writer(args.output) as handle:
+            return write_check(source, handle, args.format, **options)
+    with tempfile.SpooledTemporaryFile(max_size=64 * 2**20, mode="w+", encoding="utf-8", newline="") as spool:
+        found = write_check(source, spool, args.format, **options)
+        spool.seek(0)
+        sys.stdout.flush()
+        shutil.copyfileobj(spool, sys.stdout)
+    return found
+
+
 def _params(pairs: list[str]) -> dict[str, str]:
     from .errors import InputError
 
     params = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise InputError("--param", f"'{pair}' is not name=value")
+        if key.strip() in params:
+            raise InputError("--param", f"'{key.strip()}' is given twice")
         params[key.strip()] = value
     return params
 
@@ -129,13 +151,17 @@ def cmd_query(args: argparse.Namespace) -> int:
         raise InputError("wakg query", "name a query (see --list) or give a .rq file")
     from .analyst.reasoned import build
 
+    if not 0 <= args.timeout < float("inf"):
+        from .errors import InputError
+
+        raise InputError("--timeout", f"{args.timeout:g} is not a number of seconds (0: no limit)")
     query = queries.resolve(args.query)
-    given = _params(args.param)
-    queries.bindings(query, given, args.as_of)  # fail fast on bad parameters, before any reasoning
+    # fail fast on UPDATE, SERVICE and bad parameters, before any reasoning
+    prepared = queries.prepare(query, _params(args.param), args.as_of, allow_service=args.allow_service)
+    for notice in prepared.notices:
+        print(f"wakg: note: {notice}", file=sys.stderr)
     reasoned = build(args.as_of, args.data)
-    results = queries.execute(query, reasoned.store(), given, args.as_of)
-    data = queries.table(*queries.rows(results)).encode() if args.format == "table" else \
-        queries.serialize(results, args.format)
+    data = queries.evaluate(prepared, reasoned.store(), args.format, args.rdf_format, args.timeout)
     if args.output:
         from .atomic import atomic_writer
 
@@ -220,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
         "id,eccn,destination,end_user[,end_use,transaction,digital_artifacts,incident_system_owner,"
         "knows_unauthorized_use,date,license], or Turtle / JSON-LD individuals of the ontology.",
     )
-    check.add_argument("file", type=Path, help="exports (.csv, .ttl, .jsonld)")
+    check.add_argument("file", type=Path, help="exports (.csv, .ttl, .jsonld; '-': standard input, see --input-format)")
+    check.add_argument("--input-format", choices=("csv", "ttl", "jsonld"), default="csv",
+                       help="format of standard input (with file '-'; default csv)")
     check.add_argument("--as-of", type=_date, default=None, help="date for exports that give none (default today)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--engine", choices=("auto", "reference", "fast"), default="auto",
@@ -244,7 +272,14 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="query parameter")
     query.add_argument("--data", type=Path, help="exports to check and include (.csv, .ttl, .jsonld)")
     query.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
-    query.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table")
+    query.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table",
+                       help="for SELECT and ASK results (json, csv, tsv: the SPARQL 1.1 results formats)")
+    query.add_argument("--rdf-format", choices=("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"),
+                       default="turtle", help="for CONSTRUCT and DESCRIBE results (default turtle)")
+    query.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                       help="stop a query that runs longer (default 30; 0: no limit)")
+    query.add_argument("--allow-service", action="store_true",
+                       help="run SERVICE clauses (federated queries reach the network; refused by default)")
     query.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout ('-': stdout)")
     query.set_defaults(func=cmd_query)
 
@@ -282,6 +317,20 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
     return [Path(p) for p in found if p is not None]
 
 
+def _warn_beyond_coverage(args: argparse.Namespace) -> None:
+    """A date after the last day the bundled law was verified is answered as if nothing changed since: say so.
+    (`check` counts its exports' own dates in its summary instead.)"""
+    as_of = getattr(args, "as_of", None)
+    if as_of is None or args.command == "check":
+        return
+    from .decide.vocabulary import coverage_through
+
+    through = coverage_through()
+    if through is not None and as_of > through:
+        print(f"wakg: warning: --as-of {as_of} is after {through}, the last day the bundled law (Country Chart, "
+              "Country Groups) was verified: answered as if nothing changed since", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -289,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             from .outputs import checked_output
 
             args.output = checked_output(args.output, _inputs(args))
+        _warn_beyond_coverage(args)
         return args.func(args)
     except WakgError as exc:
         print(f"wakg: error: {exc}", file=sys.stderr)

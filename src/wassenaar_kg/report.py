@@ -23,6 +23,11 @@ def text_block(d: Determination) -> str:
     flag = "  ** NEEDS A LICENSE **" if d.needs_license else ""
     out = [f"{d.id}: {d.verdict}{exception}  law as of {d.law_as_of}  confidence {_confidence(d.confidence)}{held}{flag}",
            f"  deciding: {'; '.join(d.deciding_provisions)}"]
+    if d.beyond_coverage:
+        out.append(f"  ** DATED AFTER {_through()}, THE LAST DAY THE BUNDLED LAW WAS VERIFIED **: "
+                   "decided as if nothing changed since")
+    if not d.decided:
+        out.append("  ** NOT DECIDED BY THE MODEL **: the verdict says why; a person must decide this export")
     for match in d.possible_matches:
         out.append(f"  ** POSSIBLE ENTITY LIST MATCH, REVIEW **: '{match.matched_name}' (listed as {match.listed_name}), "
                    f"similarity {match.score:.0f} of 100; decides nothing until a person confirms or clears it")
@@ -37,6 +42,12 @@ def text_block(d: Determination) -> str:
         for source in step.sources:
             out.append(f"         source: {source}")
     return "\n".join(out) + "\n\n"
+
+
+def _through():
+    from .decide.vocabulary import coverage_through
+
+    return coverage_through()
 
 
 class Writer:

@@ -17,6 +17,7 @@ VERDICTS = {
     WAKG.LicenseExceptionApplies: "license_exception",
     WAKG.NoLicenseRequired: "no_license_required",
     WAKG.OutOfScope: "out_of_scope",
+    WAKG.Undetermined: "undetermined",
 }
 EFFECTS = {
     WAKG.ContextFact: "fact",
@@ -27,6 +28,18 @@ EFFECTS = {
     WAKG.Authorizes: "license exception",
     WAKG.PutsOutOfScope: "out of scope",
 }
+
+
+# Documented verdicts (ontology/wakg.ttl, wakg:Verdict) that decide nothing: the summary counts them and the
+# exit code is 1, as for an export that needs a license it lacks.
+UNDECIDED = ("out_of_scope", "undetermined")
+
+
+def beyond_coverage(day: dt.date) -> bool:
+    from .vocabulary import coverage_through
+
+    through = coverage_through()
+    return through is not None and day > through
 
 
 def needs_license(verdict: str, license: str | None) -> bool:
@@ -73,10 +86,21 @@ class Determination:
     def confidence(self) -> float | None:
         return confidence_of(self.explanation)
 
+    @property
+    def decided(self) -> bool:
+        """False for the verdicts that say the model could not decide (UNDECIDED)."""
+        return self.verdict not in UNDECIDED
+
+    @property
+    def beyond_coverage(self) -> bool:
+        """The date is after the last day the bundled law was verified: decided as if nothing changed since."""
+        return beyond_coverage(self.law_as_of)
+
     def to_dict(self) -> dict:
         data = asdict(self)
         data["law_as_of"] = self.law_as_of.isoformat()
         data["deciding_provisions"] = list(self.deciding_provisions)
+        data["beyond_coverage"] = self.beyond_coverage
         data["needs_license"] = self.needs_license
         data["possible_matches"] = [match_dict(m) for m in self.possible_matches]
         data["confidence"] = self.confidence
@@ -176,7 +200,7 @@ def transactions(graph: Graph) -> list[URIRef]:
 
 # One row per determination, the same for both engines and every tabular output (CSV; the fast engine's stream).
 CSV_FIELDS = ("id", "verdict", "license_exception", "deciding_provisions", "law_as_of", "license", "needs_license",
-              "confidence", "engine", "explanation", "possible_matches")
+              "confidence", "engine", "explanation", "possible_matches", "beyond_coverage")
 
 
 def explanation_cell(steps: tuple[Step, ...]) -> str:
@@ -223,4 +247,5 @@ def csv_row(d: Determination) -> dict:
         "engine": d.engine,
         "explanation": explanation_cell(d.explanation),
         "possible_matches": match_text(d.possible_matches),
+        "beyond_coverage": "true" if d.beyond_coverage else "false",
     }

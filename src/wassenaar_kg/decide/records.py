@@ -6,14 +6,14 @@ place for errors that name the file, row and field, and one path into the graph 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from decimal import Decimal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
+
+import logging
 
 import pycountry
 from rdflib import Graph, Literal, URIRef
@@ -22,10 +22,11 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from ..kg.entity_list import bundled_entries
 from ..errors import InputError
 from .screening import Match, Screener, ScreeningResult
-from ..kg.csv_tables import check_columns, open_csv
 from ..kg.namespaces import BASE, COUNTRY, ECCN, WAKG
 
 EXPORT = BASE + "id/export/"
+# rdflib logs a traceback for an ill-typed literal ("2024-02-30"^^xsd:date); check_values reports the value.
+logging.getLogger("rdflib.term").setLevel(logging.ERROR)
 
 CSV_COLUMNS = (
     "id", "eccn", "destination", "end_user", "end_use", "transaction", "digital_artifacts",
@@ -63,9 +64,22 @@ TRANSACTIONS = {
     "deemed_export": WAKG.DeemedExport,
     "deemed_reexport": WAKG.DeemedReexport,
 }
+# What str.strip() removes: the fast engine strips the same characters (Polars' default set differs).
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+              "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fromisoformat alone also takes 20240105 and 2024-W01-1
 BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}
 SUBDIVISION = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")
 NAME_MAX = 1000  # characters of an end-user name
+# The license column. A BIS license is recorded by its number: one letter and six or seven digits as BIS prints
+# them (D1234567; spaces and hyphens are ignored, case is not significant). This is the tool's documented
+# input pattern, not a legal definition: no primary source for the number format was found (docs/inputs.md).
+LICENSE_PATTERN = re.compile(r"[A-Z][0-9]{6,7}")  # the whole cell (fullmatch; anchored ^...$ for Polars)
+LICENSE_IGNORED = r"[ \t-]"
+NO_LICENSE = frozenset({"", "NLR", "NONE", "N/A", "NA", "NO", "0", "NIL", "NULL", "FALSE", "NOLICENSE",
+                        "NOLICENSEREQUIRED", "NOTREQUIRED", "NOTAPPLICABLE"})  # after normalise_license
+EXCEPTION_SYMBOLS = frozenset({"ACE", "GOV", "ENC", "TSU", "TMP", "BAG", "STA", "LVS", "GBS", "APP", "TSR", "CIV",
+                               "RPL", "AVS", "KMI", "APR", "NAC", "LPP", "MPT", "VSL", "CCD"})  # part 740 symbols
 ECCN_PATTERN = re.compile(r"^(?:EAR99|[0-9][A-E][0-9]{3}(?:\.[a-z](?:\.[0-9]+)?)?)$")
 
 
@@ -106,6 +120,13 @@ class Vocabulary:
                 notation = kg.value(entry, SKOS.notation)
                 if notation is not None:
                     self.eccns[str(notation).upper()] = str(notation)
+        self.paragraphs: dict[str, list[str]] = {}  # an entry modelled only through paragraphs -> their notations
+        for paragraph, parent in kg.subject_objects(WAKG.broaderEntry):
+            if (parent, SKOS.notation, None) in kg and (paragraph, SKOS.notation, None) in kg:
+                self.paragraphs.setdefault(str(kg.value(parent, SKOS.notation)), []).append(
+                    str(kg.value(paragraph, SKOS.notation)))
+        for notations in self.paragraphs.values():
+            notations.sort()
         self.destinations: dict[str, str] = {}
         for country in pycountry.countries:
             for name in (country.alpha_2, country.alpha_3, country.name,
@@ -121,6 +142,11 @@ class Vocabulary:
             code = str(kg.value(node, WAKG.isoSubdivision))
             for name in [code] + list(kg.objects(node, RDFS.label)) + list(kg.objects(node, SKOS.altLabel)):
                 self.destinations[str(name).casefold()] = code
+        # The days the dated reference data (Country Chart, Country Groups) covers: a later date is decided as
+        # if nothing changed since, and says so (Determination.beyond_coverage).
+        starts = [v.toPython() for v in kg.objects(None, WAKG.coverageFrom)]
+        ends = [v.toPython() for v in kg.objects(None, WAKG.coverageThrough)]
+        self.coverage: tuple[dt.date, dt.date] | None = (max(starts), min(ends)) if starts and ends else None
         self.entries: dict = {}  # entry IRI -> entity_list.DatedEntry
         self.candidates: list[tuple[str, str, tuple[str, ...]]] = []
         self.add_entries(bundled_entries(kg))
@@ -177,6 +203,25 @@ class Vocabulary:
         return code
 
 
+def normalise_license(raw: str) -> str:
+    """The license cell without case, spaces, tabs or hyphens (how LICENSE_PATTERN and NO_LICENSE are written)."""
+    return re.sub(LICENSE_IGNORED, "", raw.strip()).upper()
+
+
+def license_of(raw: str) -> str | None:
+    """The license number a cell records (None: no license held); raises ValueError for anything else."""
+    text = normalise_license(raw)
+    if text in NO_LICENSE:
+        return None
+    if LICENSE_PATTERN.fullmatch(text):
+        return text
+    if text in EXCEPTION_SYMBOLS:
+        raise ValueError(f"'{raw.strip()}' is a license exception symbol, not a license: leave the cell empty "
+                         "(the model decides which exception applies)")
+    raise ValueError(f"'{raw.strip()}' is not a license number (one letter and 6 or 7 digits, e.g. D1234567) "
+                     "nor a word for none (empty, NLR, none, N/A, 0)")
+
+
 def _error(source: str, line: int | None, fieldname: str, message: str) -> InputError:
     return InputError(source, message, line, fieldname)
 
@@ -211,6 +256,14 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
     if not raw_eccn:
         raise _error(source, line, "eccn", "a value is required")
     eccn = vocab.eccn(raw_eccn)
+    if eccn is not None and eccn in vocab.paragraphs:
+        raise _error(source, line, "eccn", f"{eccn} is modelled only through its paragraphs "
+                     f"{', '.join(vocab.paragraphs[eccn])}: give the paragraph the item is classified under "
+                     "(other paragraphs of the entry are not modelled)")
+    if eccn is None and vocab.eccn(raw_eccn.split(".")[0]) in vocab.paragraphs:
+        parent = vocab.eccn(raw_eccn.split(".")[0])
+        raise _error(source, line, "eccn", f"'{raw_eccn}' is not modelled; of {parent} the model decides only "
+                     f"{', '.join(vocab.paragraphs[parent])}")
     if eccn is None:
         shape = "" if ECCN_PATTERN.match(raw_eccn.upper()[:5] + raw_eccn[5:].lower()) else " (not an ECCN)"
         raise _error(source, line, "eccn", f"unknown ECCN '{raw_eccn}'{shape}; modelled: {', '.join(sorted(vocab.eccns.values()))}")
@@ -224,12 +277,18 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
     raw_date = get("date")
     if raw_date:
         try:
+            if not ISO_DATE.fullmatch(raw_date):
+                raise ValueError(raw_date)
             date = dt.date.fromisoformat(raw_date)
         except ValueError:
             raise _error(source, line, "date", f"'{raw_date}' is not an ISO date (YYYY-MM-DD)") from None
     else:
         date = default_date
     name, hits, possible = check_name(get("end_user_name"), vocab, source, line)
+    try:
+        license_number = license_of(get("license"))
+    except ValueError as exc:
+        raise _error(source, line, "license", str(exc)) from None
     return ExportRecord(
         id=export_id,
         eccn=eccn,
@@ -241,7 +300,7 @@ def check_values(values: dict[str, str], vocab: Vocabulary, source: str, line: i
         incident_system_owner=choice("incident_system_owner", END_USER_CLASSES, "") or None,
         knows_unauthorized_use=boolean("knows_unauthorized_use"),
         date=date,
-        license=get("license") or None,
+        license=license_number,
         line=line,
         end_user_name=name,
         hits=hits,
@@ -262,88 +321,114 @@ def check_name(raw: str, vocab: Vocabulary, source: str, line: int | None
     return name, tuple(sorted({m.entry for m in screened.hits})), screened.possible
 
 
-def check_header(name: str, fieldnames: list[str]) -> list[str]:
-    """The analysts' CSV header: the first four columns are required, unknown columns are an error."""
-    return check_columns(name, fieldnames, CSV_COLUMNS, REQUIRED_COLUMNS)
+def _remote_context(value) -> str | None:
+    """A remote JSON-LD context (a URL, or an @import) anywhere in a document: the parser would fetch it."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "@context":
+                for context in item if isinstance(item, list) else [item]:
+                    if isinstance(context, str):
+                        return context
+                    if isinstance(context, dict) and isinstance(context.get("@import"), str):
+                        return context["@import"]
+            found = _remote_context(item)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = _remote_context(item)
+            if found:
+                return found
+    return None
 
 
-def iter_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> Iterator[ExportRecord]:
-    """Records of the analysts' CSV, one at a time; the first four columns are required and unknown
-    columns are an error. Duplicate ids are caught through an 8-byte hash per id (the one structure that
-    grows with the file)."""
-    name = str(path)
-    with open_csv(path) as handle:
-        reader = csv.DictReader(handle)
-        header = check_header(name, reader.fieldnames or [])
-        reader.fieldnames = header
-        seen: dict[int, int] = {}
-        for row in reader:
-            if None in row:
-                raise InputError(name, "more cells than columns", reader.line_num)
-            record = check_values(row, vocab, name, reader.line_num, default_date)
-            digest = hash(record.id)
-            if digest in seen and same_id_on(path, seen[digest], record.id):
-                raise _error(name, reader.line_num, "id", f"duplicate id '{record.id}' (first on line {seen[digest]})")
-            seen.setdefault(digest, reader.line_num)
-            yield record
+def _parse_rdf(path: Path) -> Graph:
+    """The graph of a Turtle or JSON-LD file; nothing is fetched from the network (a remote JSON-LD context is
+    refused: inline it)."""
+    import json
 
+    fmt = "json-ld" if path.suffix.lower() in (".jsonld", ".json") else "turtle"
+    try:
+        data = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise InputError(str(path), f"not UTF-8 text (byte 0x{exc.object[exc.start]:02X}); save the file as UTF-8",
+                         line) from None
+    if fmt == "json-ld":
+        try:
+            document = json.loads(data)
+            remote = _remote_context(document)
+        except json.JSONDecodeError as exc:
+            raise InputError(str(path), f"not valid JSON: {exc.msg}", exc.lineno) from None
+        except RecursionError:
+            raise InputError(str(path), "JSON nested too deeply to read") from None
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            raise InputError(str(path), f"not readable JSON: {exc}") from None
+        if remote is not None:
+            raise InputError(str(path), f"remote JSON-LD context '{remote}' refused (it would be fetched from the "
+                             "network): put the context inline", field="@context")
+    import warnings
 
-def same_id_on(path: Path, line: int, export_id: str) -> bool:
-    """Confirm a hash collision is a real duplicate by re-reading the earlier line (rare)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            if reader.line_num == line:
-                return (row.get("id") or "").strip() == export_id
-    return False
-
-
-def read_csv(path: Path, vocab: Vocabulary, default_date: dt.date) -> list[ExportRecord]:
-    records = list(iter_csv(path, vocab, default_date))
-    if not records:
-        raise InputError(str(path), "no exports in the file")
-    return records
+    try:
+        with warnings.catch_warnings():  # rdflib warns of ill-typed literals; check_values reports the value
+            warnings.simplefilter("ignore")
+            return Graph().parse(data=data, format=fmt, publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises many parser exception types
+        raise InputError(str(path), f"not valid {fmt}: {exc}") from None
 
 
 def read_rdf(path: Path, vocab: Vocabulary, default_date: dt.date) -> list[ExportRecord]:
-    """Read export individuals of the ontology (Turtle or JSON-LD) into records."""
-    fmt = "json-ld" if path.suffix.lower() in (".jsonld", ".json") else "turtle"
-    try:
-        graph = Graph().parse(path, format=fmt)
-    except FileNotFoundError:
-        raise InputError(str(path), "file not found") from None
-    except Exception as exc:  # rdflib raises many parser exception types
-        raise InputError(str(path), f"not valid {fmt}: {exc}") from None
+    """Read export individuals of the ontology (Turtle or JSON-LD) into records. A property an export has
+    once (destination, end user, date...) given twice, or two individuals with the same id, is an error."""
+    graph = _parse_rdf(path)
     types = {cls: name for name, cls in TRANSACTIONS.items()} | {WAKG.Transaction: "export"}
-    records = []
+    records, ids = [], {}
     for node in sorted(set(graph.subjects(RDF.type, None))):
         kinds = [types[t] for t in graph.objects(node, RDF.type) if t in types]
         if not kinds:
             continue
         where = f"{path} <{node}>"
 
-        def value_of(prop, lookup=None):
-            obj = graph.value(node, prop)
+        def one(subject, prop, field):
+            found = sorted(set(graph.objects(subject, prop)))
+            if len(found) > 1:
+                raise InputError(where, f"{len(found)} values of {prop.n3(graph.namespace_manager)} "
+                                 f"({', '.join(str(f) for f in found)}); an export has one", None, field)
+            return found[0] if found else None
+
+        def value_of(prop, lookup=None, field=None):
+            field = field or prop.split("#")[-1]
+            obj = one(node, prop, field)
             if obj is None:
                 return ""
             if lookup is not None:
                 inverse = {v: k for k, v in lookup.items()}
-                for candidate in [obj, *graph.objects(obj, RDF.type)]:
-                    if candidate in inverse:
-                        return inverse[candidate]
-                raise InputError(where, f"{obj} is not a known {prop.split('#')[-1]} value", None, prop.split("#")[-1])
+                known = sorted({inverse[c] for c in [obj, *graph.objects(obj, RDF.type)] if c in inverse})
+                if len(known) > 1:
+                    raise InputError(where, f"{obj} has {len(known)} {field} types ({', '.join(known)}); give one",
+                                     None, field)
+                if not known:
+                    raise InputError(where, f"{obj} is not a known {field} value", None, field)
+                return known[0]
             return str(obj)
 
-        item = graph.value(node, WAKG.item)
-        eccn = graph.value(item, WAKG.classifiedAs) if item is not None else None
-        destination = graph.value(node, WAKG.destination)
+        specific = sorted({name for name, cls in TRANSACTIONS.items() if (node, RDF.type, cls) in graph})
+        if len(specific) > 1:
+            raise InputError(where, f"typed as more than one kind of transaction ({', '.join(specific)})",
+                             None, "rdf:type")
+        item = one(node, WAKG.item, "item")
+        eccn = one(item, WAKG.classifiedAs, "classifiedAs") if item is not None else None
+        destination = one(node, WAKG.destination, "destination")
+        label = one(node, RDFS.label, "label")
         values = {
-            "id": str(graph.value(node, RDFS.label) or str(node).rsplit("/", 1)[-1]),
-            "eccn": str(graph.value(eccn, SKOS.notation) or str(eccn).rsplit("/", 1)[-1]) if eccn is not None else "",
+            "id": str(label or str(node).rsplit("/", 1)[-1]),
+            "eccn": str(one(eccn, SKOS.notation, "eccn") or str(eccn).rsplit("/", 1)[-1]) if eccn is not None else "",
             "destination": str(destination).rsplit("/", 1)[-1] if destination is not None else "",
             "end_user": value_of(WAKG.endUser, END_USER_CLASSES),
             "end_use": value_of(WAKG.endUse, END_USES),
-            "transaction": max(kinds, key=len),
+            "transaction": specific[0] if specific else "export",
             "digital_artifacts": value_of(WAKG.involvesDigitalArtifacts).lower(),
             "incident_system_owner": value_of(WAKG.incidentSystemOwner, END_USER_CLASSES),
             "knows_unauthorized_use": value_of(WAKG.knowsUnauthorizedUse).lower(),
@@ -351,7 +436,12 @@ def read_rdf(path: Path, vocab: Vocabulary, default_date: dt.date) -> list[Expor
             "license": value_of(WAKG.licenseNumber),
             "end_user_name": value_of(WAKG.endUserName),
         }
-        records.append(check_values(values, vocab, where, None, default_date))
+        record = check_values(values, vocab, where, None, default_date)
+        if record.id in ids:
+            raise InputError(where, f"has the same id '{record.id}' as <{ids[record.id]}>: the two would be decided "
+                             "as one export; give each its own rdfs:label", None, "label")
+        ids[record.id] = node
+        records.append(record)
     if not records:
         raise InputError(str(path), "no wakg:Transaction individuals found")
     return records
@@ -362,7 +452,9 @@ def read_exports(path: Path, vocab: Vocabulary, default_date: dt.date) -> list[E
     if not path.exists():
         raise InputError(str(path), "file not found")
     if path.suffix.lower() == ".csv":
-        return read_csv(path, vocab, default_date)
+        from .order_book import read_header, records
+
+        return list(records(path, read_header(path), vocab, default_date))
     if path.suffix.lower() in (".ttl", ".turtle", ".jsonld", ".json"):
         return read_rdf(path, vocab, default_date)
     raise InputError(str(path), "unsupported input format (use .csv, .ttl or .jsonld)")

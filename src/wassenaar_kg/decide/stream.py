@@ -19,13 +19,13 @@ file is written atomically (cli), so a bad row anywhere leaves no partial file.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import itertools
 import sys
 import json
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -34,12 +34,14 @@ import polars as pl
 
 from . import fast
 from ..errors import InputError
-from .records import ExportRecord, Vocabulary, check_header, check_name, check_values
+from . import order_book
+from .records import (LICENSE_IGNORED, LICENSE_PATTERN, NO_LICENSE, WHITESPACE, ExportRecord, Vocabulary,
+                      check_name, check_values)
 from . import explanation, situation
 from .determination import (CSV_FIELDS, Determination, confidence_of, confidence_text,
                             explanation_cell, match_dict, match_text, needs_license, step_dict)
 from .summary import Summary
-from ..kg.csv_tables import open_csv
+from .vocabulary import coverage_through
 
 def _progress(enabled: bool):
     if not enabled:
@@ -52,16 +54,20 @@ def _progress(enabled: bool):
 
 # ---------------------------------------------------------------------------------------------- reading
 
-def _header(path: Path) -> list[str]:
-    with open_csv(path) as handle:
-        try:
-            first = next(csv.reader(handle), [])
-        except UnicodeDecodeError as exc:
-            raise InputError(str(path), f"not UTF-8 text ({exc.reason})", 1) from None
-    return check_header(str(path), first)
-
-
 BLOCK = 8 * 2**20  # bytes of CSV parsed at a time (about 110,000 rows of a typical order book)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Whole records of the book: their bytes, where they start (byte offset, line) and their last line."""
+
+    data: bytes
+    offset: int
+    first_line: int
+
+    @property
+    def last_line(self) -> int:
+        return self.first_line + max(self.data.count(b"\n") - 1, 0) + (0 if self.data.endswith(b"\n") else 1)
 
 
 def _record_end(data: bytes) -> int | None:
@@ -79,70 +85,65 @@ def _record_end(data: bytes) -> int | None:
         end = newline
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    """The data rows as byte blocks of whole records, read with a fixed-size buffer (flat memory)."""
+def _blocks(path: Path, header: order_book.Header) -> Iterator[Block]:
+    """The data records as blocks of whole records, read with a fixed-size buffer (flat memory). A record
+    that never ends within two blocks (an unclosed quote) ends the reading: the strict reader names it."""
     with path.open("rb") as handle:
-        carry, header_done = b"", False
-        while block := handle.read(BLOCK):
-            data = carry + block
-            if not header_done:
-                first = data.find(b"\n")
-                while first >= 0 and data.count(b'"', 0, first) % 2:
-                    first = data.find(b"\n", first + 1)
-                if first < 0:
-                    carry = data
-                    continue
-                data, header_done = data[first + 1:], True
+        handle.seek(header.data_offset)
+        carry, offset, line = b"", header.data_offset, header.first_line
+        while chunk := handle.read(BLOCK):
+            data = carry + chunk
             cut = _record_end(data)
             if cut is None:
+                if len(data) > max(2 * BLOCK, 4 * order_book.LINE_MAX):  # no record is that long
+                    yield Block(data, offset, line)  # malformed: first_problem reports it
+                    return
                 carry = data
                 continue
-            yield data[:cut]
-            carry = data[cut:]
-        if header_done and carry.strip(b"\r\n"):
-            yield carry
+            yield Block(data[:cut], offset, line)
+            offset, line, carry = offset + cut, line + data.count(b"\n", 0, cut), data[cut:]
+        if carry:
+            yield Block(carry, offset, line)
 
 
-def _batches(path: Path, header: list[str]) -> Iterator[tuple[pl.DataFrame, int]]:
-    """The data rows as all-text columns named by the checked header (a cell a row lacks reads as ''),
-    with the bytes of CSV each batch came from."""
-    for block in _blocks(path):
-        try:
-            batch = pl.read_csv(io.BytesIO(block), has_header=False, new_columns=header, infer_schema=False,
-                                empty_string_is_null=False, encoding="utf8", raise_if_empty=False)
-        except pl.exceptions.PolarsError as exc:
-            _locate(path, str(exc).splitlines()[0])
-        yield batch.with_columns(pl.all().fill_null("")), len(block)
-
-
-def _records(path: Path) -> Iterator[tuple[int, list[str], int]]:
-    """The data records read row by row, as the error paths need them: (record number as Polars counts
-    from 0, cells, the line the record ends on)."""
-    with open_csv(path) as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for number, row in enumerate(reader):
-            yield number, row, reader.line_num
-
-
-def _physical_line(path: Path, record: int) -> int:
-    """The line on which data record number `record` ends."""
-    return next((line for number, _, line in _records(path) if number == record), record + 2)
-
-
-def _locate(path: Path, message: str) -> None:
-    """Polars stopped on malformed CSV: find the line with the row-by-row reader, which names it."""
-    name = str(path)
-    width = len(_header(path))
+def _frame(block: Block, header: order_book.Header) -> pl.DataFrame | None:
+    """The block's records as all-text columns named by the header, or None when the block may break a rule of
+    order_book that Polars does not enforce (or Polars cannot parse it): the caller re-reads it strictly."""
+    data = block.data
+    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n") or data.count(b'"') % 2 or \
+            order_book.UTF8_BOM in data:
+        return None
     try:
-        for _, row, line in _records(path):
-            if len(row) > width:
-                raise InputError(name, "more cells than columns", line)
-    except UnicodeDecodeError as exc:
-        raise InputError(name, f"not UTF-8 text (byte {exc.start} of a line near there: {exc.reason})") from None
-    except csv.Error as exc:
-        raise InputError(name, f"not valid CSV: {exc}") from None
-    raise InputError(name, f"not valid CSV: {message}")
+        frame = pl.read_csv(io.BytesIO(data), has_header=False, new_columns=header.columns, infer_schema=False,
+                            empty_string_is_null=False, encoding="utf8", raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None
+    suspect = [pl.any_horizontal(pl.all().is_null()).any(),  # a short row
+               pl.any_horizontal(pl.all().str.len_bytes() > order_book.CELL_MAX).any(),
+               (pl.col("id").str.strip_chars(WHITESPACE) == "").any()]  # a blank line
+    if b'"' in data:  # a quote left inside a cell: Polars takes some quoting RFC 4180 refuses
+        suspect.append(pl.any_horizontal(pl.all().str.contains('"', literal=True)).any())
+    if frame.height and frame.select(pl.any_horizontal(*suspect)).item():
+        return None
+    return frame
+
+
+def _batches(path: Path, header: order_book.Header, problem: Callable[[Block], InputError | None]
+             ) -> Iterator[tuple[pl.DataFrame, Block]]:
+    """The data records as frames, block by block; a block the strict reader finds wrong raises its first problem."""
+    for block in _blocks(path, header):
+        frame = _frame(block, header)
+        if frame is None:
+            error = problem(block)
+            if error is not None:
+                raise error
+            try:
+                frame = pl.read_csv(io.BytesIO(block.data), has_header=False, new_columns=header.columns,
+                                    infer_schema=False, empty_string_is_null=False, encoding="utf8",
+                                    raise_if_empty=False)
+            except pl.exceptions.PolarsError as exc:
+                raise InputError(str(path), f"not valid CSV: {str(exc).splitlines()[0]}", block.first_line) from None
+        yield frame, block
 
 
 # --------------------------------------------------------------------------------------------- checking
@@ -191,14 +192,9 @@ class _Columns:
         return self._check(dict(zip(self.header, batch.row(index))), index, offset)
 
     def _check(self, values: dict[str, str], index: int, offset: int) -> ExportRecord:
-        try:
-            return check_values(values, self.vocab, self.name, offset + index + 2, self.default_date)
-        except InputError as error:
-            raise self._located(error, offset + index) from None
-
-    def _located(self, error: InputError, record: int) -> InputError:
-        """The error with the line as an editor shows it (quoted cells may span lines)."""
-        return InputError(error.file, error.message, _physical_line(Path(self.name), record), error.field)
+        """A checked row; its error's line is approximate (multi-line cells): the caller re-reads the block
+        with the strict reader for the exact first problem."""
+        return check_values(values, self.vocab, self.name, offset + index + 2, self.default_date)
 
     def learn(self, batch: pl.DataFrame, offset: int) -> None:
         """Check every value not seen before, each on the first row that has it, rows in file order."""
@@ -214,7 +210,7 @@ class _Columns:
             memo = self.memo[column]
             found = names if column == "end_user_name" else candidates
             found.update(row for value, row in firsts.iter_rows() if value not in memo)
-        blank_ids = indexed.filter(pl.col("id").str.strip_chars() == "").get_column("_row")
+        blank_ids = indexed.filter(pl.col("id").str.strip_chars(WHITESPACE) == "").get_column("_row")
         if len(blank_ids):
             candidates.add(blank_ids.min())
         for index in sorted(candidates | names):
@@ -223,10 +219,7 @@ class _Columns:
             if index in candidates:
                 self._remember(values, self._check(values, index, offset))
             elif raw_name not in self.memo["end_user_name"]:
-                try:
-                    name, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
-                except InputError as error:
-                    raise self._located(error, offset + index) from None
+                name, hits, possible = check_name(raw_name, self.vocab, self.name, offset + index + 2)
                 self.memo["end_user_name"].add(raw_name)
                 self.numbers["listed_as"][raw_name] = self._number("listed_as", hits)
                 self.numbers["possible"][raw_name] = self._number("possible", possible)
@@ -317,28 +310,29 @@ class _Ids:
     def __init__(self) -> None:
         self.hashes = np.empty(0, dtype=np.uint64)
 
-    def add(self, path: Path, ids: pl.Series, offset: int) -> None:
+    def add(self, ids: pl.Series) -> None:
+        """Remember a batch's ids; an InputError (to be located by the strict reader) if one may repeat."""
         batch = ids.hash(seed=0).to_numpy()
-        repeated = ids.is_duplicated().any()
-        if not repeated and len(self.hashes):
-            at = np.searchsorted(self.hashes, batch).clip(max=len(self.hashes) - 1)
-            repeated = bool((self.hashes[at] == batch).any())
+        repeated = ids.is_duplicated().any() or self._met(batch).any()
         if repeated:
-            _report_duplicate(path, offset + len(ids))
+            raise InputError("", "duplicate id")
         self.hashes = np.sort(np.concatenate([self.hashes, batch]))
 
+    def _met(self, hashes: np.ndarray) -> np.ndarray:
+        if not len(self.hashes):
+            return np.zeros(len(hashes), dtype=bool)
+        at = np.searchsorted(self.hashes, hashes).clip(max=len(self.hashes) - 1)
+        return self.hashes[at] == hashes
 
-def _report_duplicate(path: Path, records: int) -> None:
-    """Raise for the first id used twice within the first `records` data records, if any."""
-    column = _header(path).index("id")
-    first: dict[str, int] = {}
-    for number, row, line in _records(path):
-        if number >= records:
-            break
-        export_id = row[column].strip() if column < len(row) else ""
-        if export_id in first:
-            raise InputError(str(path), f"duplicate id '{export_id}' (first on line {first[export_id]})", line, "id")
-        first[export_id] = line
+    def line_before(self, path: Path, header: order_book.Header, block: Block, export_id: str) -> int | None:
+        """The line of `export_id` before `block`, if it is there (order_book.records' `seen_before`)."""
+        if not self._met(pl.Series([export_id]).hash(seed=0).to_numpy())[0]:
+            return None
+        column = header.columns.index("id")
+        for _, end, cells in order_book.structure(path, header, block.first_line - 1):
+            if cells[column].strip() == export_id:
+                return end
+        return None
 
 
 POSSIBLE = [p.name for p in situation.PARTS].index("possible_matches")
@@ -399,7 +393,7 @@ class _Decided:
                          f'"verdict": {_json(decision.verdict)}, "license_exception": {_json(decision.license_exception)}, '
                          f'"deciding_provisions": {_json(list(decision.deciding_provisions))}',
                          f'"explanation": {_json([step_dict(s) for s in steps])}',
-                         f'"possible_matches": {_json([match_dict(m) for m in matches])}, "needs_license": ',
+                         f'"possible_matches": {_json([match_dict(m) for m in matches])}, "beyond_coverage": ',
                          _json(confidence_of(steps))))
         if rows:
             self.json_frame = pl.concat([self.json_frame, pl.DataFrame(rows, orient="row", schema=self.JSON_SCHEMA)])
@@ -431,7 +425,8 @@ class Batch:
 
     def csv(self) -> str:
         out = self.frame.with_columns(
-            pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")).alias("needs_license"),
+            *(pl.when(pl.col(c)).then(pl.lit("true")).otherwise(pl.lit("false")).alias(c)
+              for c in ("needs_license", "beyond_coverage")),
             pl.lit("fast").alias("engine"))
         return out.select(CSV_FIELDS).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
 
@@ -443,6 +438,8 @@ class Batch:
             pl.lit('{"id": '), _json_string(pl.col("id")), pl.lit(", "), "json_decision", pl.lit(', "law_as_of": "'), "law_as_of",
             pl.lit('", '), _filled("json_explanation", escaped=True), pl.lit(', "license": '), license_json,
             pl.lit(', "engine": "fast", '), "json_matches",
+            pl.when(pl.col("beyond_coverage")).then(pl.lit("true")).otherwise(pl.lit("false")),
+            pl.lit(', "needs_license": '),
             pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")),
             pl.lit(', "confidence": '), "json_confidence", pl.lit("}"),
         )).to_series()
@@ -466,22 +463,32 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink:
                      processes: int = 1) -> tuple[Summary, list[ExportRecord]]:
     """Decide every row of `path` with the fast engine, handing each decided batch to `sink` as it comes
     (`processes` > 1: new situations are shared among worker processes, see fast.DecisionStore). Returns the
-    summary and the checked records of the ids in `explain`."""
-    summary, explained = Summary("fast"), []
+    summary and the checked records of the ids in `explain`. A problem anywhere in the book is reported as
+    the reference engine reports it (order_book), the first of the file, whatever the block."""
+    summary, explained = Summary("fast", coverage_through=coverage_through()), []
+    header = order_book.read_header(path)
+    seen, decided = _Ids(), _Decided()
+
+    def problem(block: Block) -> InputError | None:
+        return order_book.first_problem(path, header, vocab, default_date, block.offset, block.first_line,
+                                        block.last_line, lambda i: seen.line_before(path, header, block, i))
+
     table = fast.load_decisions(processes)
     if path.stat().st_size > BLOCK:
         table.start_workers()  # a book of several blocks: have the workers ready when new situations come
-    header = _header(path)
-    columns = _Columns(str(path), header, vocab, default_date, table.tables)
-    seen, decided = _Ids(), _Decided()
+    columns = _Columns(str(path), header.columns, vocab, default_date, table.tables)
     show = not quiet and sys.stderr.isatty()
     offset = 0
     with _progress(show) as progress:
         task = progress.add_task("check", total=path.stat().st_size, rows=0) if progress else None
         try:
-            for batch, size in _batches(path, header):
+            for batch, block in _batches(path, header, problem):
                 if batch.height:
-                    out = _check_batch(batch, offset, columns, table, seen, decided, path)
+                    try:
+                        out = _check_batch(batch, offset, columns, table, seen, decided)
+                    except InputError as error:  # the strict reader names the first problem of the block
+                        raise problem(block) or InputError(str(path), f"{error.message} (lines {block.first_line}-"
+                                                           f"{block.last_line})") from None
                     sink(Batch(out, decided, lambda b=batch: columns.slots(b)))
                     _tally(summary, out)
                     if explain:
@@ -489,24 +496,38 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink:
                         explained.extend(columns.check_row(batch, index, offset) for index in found)
                     offset += batch.height
                     if progress:
-                        progress.update(task, advance=size, rows=summary.rows)
+                        progress.update(task, advance=len(block.data), rows=summary.rows)
         except KeyboardInterrupt:
             table.close(wait=False)
             raise
         finally:
             table.close()
+    if not summary.rows:
+        raise InputError(str(path), "no exports in the file (only a header)")
     summary.distinct_situations = len(table.decisions)
     fast.store_decisions(table)
     return summary, explained
 
 
+def _licenses(batch: pl.DataFrame) -> pl.Series:
+    """The license each row holds (records.license_of, as columns): the number, or '' for none; an InputError
+    (located by the strict reader) when a cell is neither."""
+    if "license" not in batch.columns:
+        return pl.Series("license", [""] * batch.height)
+    text = batch.get_column("license").str.strip_chars(WHITESPACE).str.replace_all(LICENSE_IGNORED, "")
+    text = text.str.to_uppercase()
+    held = text.str.contains(f"^(?:{LICENSE_PATTERN.pattern})$")
+    if not (held | text.is_in(list(NO_LICENSE))).all():
+        raise InputError("", "not a license")
+    return pl.select(pl.when(held).then(text).otherwise(pl.lit("")).alias("license")).to_series()
+
+
 def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fast.DecisionStore,
-                 seen: _Ids, decided: _Decided, path: Path) -> pl.DataFrame:
+                 seen: _Ids, decided: _Decided) -> pl.DataFrame:
     columns.learn(batch, offset)
-    ids = batch.get_column("id").str.strip_chars()
-    seen.add(path, ids, offset)
-    licenses = batch.get_column("license").str.strip_chars() if "license" in batch.columns else \
-        pl.Series("license", [""] * batch.height)
+    licenses = _licenses(batch)
+    ids = batch.get_column("id").str.strip_chars(WHITESPACE)
+    seen.add(ids)
     keyed = columns.keys(batch).with_columns(ids.alias("id"), licenses.alias("license"),
                                              pl.Series("_row", range(batch.height)))
     distinct = keyed.group_by("key").agg(pl.col("_row").min())
@@ -520,8 +541,12 @@ def _check_batch(batch: pl.DataFrame, offset: int, columns: _Columns, table: fas
         table.add(missing)
         decided.extend(table, columns, new)
     out = keyed.join(decided.frame, on="key", how="left", maintain_order="left")
-    # determination.needs_license, decided per situation for a row without a license (a cell left empty)
-    return out.with_columns((pl.col("needs_license_unless_held") & (pl.col("license") == "")).alias("needs_license"))
+    through = coverage_through()
+    # determination.needs_license, decided per situation for a row without a license (a cell left empty);
+    # determination.beyond_coverage, by comparing ISO dates
+    return out.with_columns((pl.col("needs_license_unless_held") & (pl.col("license") == "")).alias("needs_license"),
+                            (pl.col("law_as_of") > through.isoformat() if through else pl.lit(False))
+                            .alias("beyond_coverage"))
 
 
 def _tally(summary: Summary, out: pl.DataFrame) -> None:
@@ -529,3 +554,4 @@ def _tally(summary: Summary, out: pl.DataFrame) -> None:
         summary.add(verdict, count)
     summary.to_review.extend(out.filter(pl.col("possible_matches") != "").get_column("id").to_list())
     summary.needing_license.extend(out.filter(pl.col("needs_license")).get_column("id").to_list())
+    summary.beyond_coverage += int(out.get_column("beyond_coverage").sum())

@@ -13,7 +13,7 @@ from ..kg.screening_list import read_screening_list
 from .records import Vocabulary
 
 
-VOCABULARY = "vocabulary-v3.pickle"
+VOCABULARY = "vocabulary-v4.pickle"
 
 
 def build_vocabulary() -> Vocabulary:
@@ -65,3 +65,9 @@ def vocabulary() -> Vocabulary:
     inputs (cached: no ontology parse on a warm start)."""
     extra = screening_entries()
     return _base_vocabulary().with_entries(extra) if extra else _base_vocabulary()
+
+
+def coverage_through():
+    """The last day the bundled dated law (Country Chart, Country Groups) was verified (None: not stated)."""
+    coverage = _base_vocabulary().coverage
+    return coverage[1] if coverage else None
