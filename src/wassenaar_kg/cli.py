@@ -345,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the machine, not the input: a full disk, a file that vanished
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"wakg: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:  # Ctrl-C: atomic outputs leave no partial file; no traceback
         print("wakg: interrupted", file=sys.stderr)
         return 130
