@@ -185,6 +185,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    from .analyst.push import preflight, push
+    from .analyst.reasoned import build
+
+    where = preflight(args.endpoint, args.graph_prefix)  # reported before the graphs are built
+    reasoned = build(args.as_of, args.data)
+    print(push(reasoned.graphs("all"), args.endpoint, args.graph_prefix).line(where), file=sys.stderr)
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from .api import reference_graph
     from .atomic import atomic_writer
@@ -290,6 +300,16 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=("ttl", "nt", "nq", "trig", "jsonld", "csv"), default="trig")
     exp.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     exp.set_defaults(func=cmd_export)
+
+    push = sub.add_parser("push", help="replace the named graphs of `export` in a triple store (SPARQL 1.1 Graph "
+                          "Store Protocol, HTTP PUT); the store's other graphs are left alone")
+    push.add_argument("--endpoint", required=True, metavar="URL", help="the store's Graph Store endpoint, e.g. "
+                      "http://localhost:7878/store (Oxigraph), http://localhost:3030/DATASET/data (Fuseki)")
+    push.add_argument("--graph-prefix", metavar="IRI", help="name the graphs IRI + reference|asserted|inferred "
+                      "(default https://w3id.org/wassenaar-kg/graph/)")
+    push.add_argument("--data", type=Path, help="exports to check and include (.csv, .ttl, .jsonld)")
+    push.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
+    push.set_defaults(func=cmd_push)
 
     cmp = sub.add_parser("compare", help="compare national implementations of the Wassenaar cyber entries")
     cmp.add_argument("jurisdictions", nargs="*", help="jurisdiction codes (EU, US, GB or UK, DE, CH, JP, ...); default all")
