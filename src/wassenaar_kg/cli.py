@@ -191,7 +191,8 @@ def cmd_push(args: argparse.Namespace) -> int:
 
     where = preflight(args.endpoint, args.graph_prefix)  # reported before the graphs are built
     reasoned = build(args.as_of, args.data)
-    print(push(reasoned.graphs("all"), args.endpoint, args.graph_prefix).line(where), file=sys.stderr)
+    pushed = push(reasoned.graphs("all"), args.endpoint, args.graph_prefix, timeout=args.timeout or None)
+    print(pushed.line(where), file=sys.stderr)
     return 0
 
 
@@ -309,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
                       "(default https://w3id.org/wassenaar-kg/graph/)")
     push.add_argument("--data", type=Path, help="exports to check and include (.csv, .ttl, .jsonld)")
     push.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
+    push.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                      help="give up when the store takes longer to take a chunk or to answer (default 600; 0: no limit)")
     push.set_defaults(func=cmd_push)
 
     cmp = sub.add_parser("compare", help="compare national implementations of the Wassenaar cyber entries")

@@ -79,7 +79,7 @@ def preflight(endpoint: str, prefix: str | None = None) -> str:
         _checked_iri(prefix, "--graph-prefix")
     try:
         httpx.head(url, timeout=httpx.Timeout(30.0, connect=10.0))
-    except httpx.ConnectError as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise InputError("--endpoint", f"cannot reach {shown(url)}: {exc or 'connection refused'}") from None
     except httpx.TimeoutException:
         raise InputError("--endpoint", f"{shown(url)} did not answer within 30 s") from None
@@ -137,9 +137,10 @@ def _progress(enabled: bool):
 
 
 def push(graphs: dict[URIRef, Graph], endpoint: str, prefix: str | None = None, *,
-         progress: bool | None = None, timeout: float = 300.0) -> Pushed:
+         progress: bool | None = None, timeout: float | None = 600.0) -> Pushed:
     """Replace each graph of `graphs` (name -> graph) at the Graph Store `endpoint` with HTTP PUT ?graph=IRI,
-    and delete the project's graphs that `graphs` lacks. Errors of the network or the store are InputErrors."""
+    and delete the project's graphs that `graphs` lacks. `timeout`: seconds the store may take to take a chunk
+    or to answer (None: no limit). Errors of the network or the store are InputErrors."""
     import httpx
 
     url = endpoint_url(endpoint)
@@ -156,7 +157,8 @@ def push(graphs: dict[URIRef, Graph], endpoint: str, prefix: str | None = None, 
         with httpx.Client(timeout=limits, follow_redirects=False) as client, _progress(show) as bar:
             for name, graph in sorted(graphs.items()):
                 iri = target_iri(name, prefix)
-                task = bar.add_task("push", total=len(graph), graph=iri) if bar else None
+                short = str(name).removeprefix(GRAPH_PREFIX)  # the bar's line is short: reference, asserted, ...
+                task = bar.add_task("push", total=len(graph), graph=short) if bar else None
                 tick = (lambda n, t=task: bar.update(t, advance=n)) if bar else (lambda n: None)
                 response = client.put(url, params={"graph": iri}, content=ntriples_chunks(graph, tick),
                                       headers={"Content-Type": CONTENT_TYPE})
@@ -175,10 +177,10 @@ def push(graphs: dict[URIRef, Graph], endpoint: str, prefix: str | None = None, 
                 deleted.append(iri)
     except httpx.InvalidURL as exc:
         raise InputError("--endpoint", f"'{where}' is not a usable URL: {exc}") from None
-    except httpx.ConnectError as exc:
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise InputError("--endpoint", f"cannot reach {where}: {exc or 'connection refused'}") from None
     except httpx.TimeoutException:
-        raise InputError("--endpoint", f"{where} did not answer within {timeout:g} s") from None
+        raise InputError("--endpoint", f"{where} did not answer within {timeout:g} s (see --timeout)") from None
     except httpx.HTTPError as exc:  # the connection broke mid-request, a malformed answer, ...
         raise InputError("--endpoint", f"{where}: {type(exc).__name__}: {exc}") from None
     return Pushed(len(graphs), triples, time.perf_counter() - started, deleted)
