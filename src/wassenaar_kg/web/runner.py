@@ -9,6 +9,7 @@ triples. A result larger than the byte cap is refused without being parsed.
 
 from __future__ import annotations
 
+import threading
 from itertools import islice
 
 import pyoxigraph as ox
@@ -36,12 +37,23 @@ def is_graph_query(prepared: queries.Prepared) -> bool:
     return prepared.form in GRAPH_FORMS
 
 
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _slot(settings: Settings) -> threading.BoundedSemaphore:
+    with _slots_lock:
+        return _slots.setdefault(settings.concurrency, threading.BoundedSemaphore(settings.concurrency))
+
+
 def run(prepared: queries.Prepared, store: ox.Store, fmt: str, settings: Settings) -> tuple[bytes, str]:
     """(body, Content-Type) of a prepared query's results in `fmt`; raises QueryTimeout, ResultTooLarge, or
-    InputError (a syntax or evaluation error, with the parser's line and column)."""
+    InputError (a syntax or evaluation error, with the parser's line and column). At most
+    `settings.concurrency` queries are evaluated at once; the others wait in their worker threads."""
     graph = is_graph_query(prepared)
     try:
-        data = queries.evaluate(prepared, store, "json", fmt if graph else "turtle", settings.timeout or None)
+        with _slot(settings):
+            data = queries.evaluate(prepared, store, "json", fmt if graph else "turtle", settings.timeout or None)
     except InputError as exc:
         if exc.file == "--timeout":
             raise QueryTimeout(f"the query ran longer than {settings.timeout:g} s and was stopped (the server's "

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 100_000
@@ -19,3 +20,7 @@ class Settings:
     max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES
     max_body: int = DEFAULT_MAX_BODY
     allow_federation: bool = False
+    #: queries evaluated at once (one forked child each); more wait their turn, so that a burst of requests
+    #: does not split the CPUs so thin that every query runs into the time limit, which counts from the start
+    #: of a query's own evaluation, not from its arrival
+    concurrency: int = field(default_factory=lambda: os.cpu_count() or 2)
