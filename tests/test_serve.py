@@ -268,3 +268,30 @@ def test_one_log_line_per_request(server):
     time.sleep(0.2)
     lines = server.log.read_text(encoding="utf-8", errors="replace").splitlines()
     assert any(re.fullmatch(r"GET /api/info 200 \d+\.\dms", line) for line in lines)
+
+
+def test_port_in_use_is_a_one_line_error_before_any_reasoning(capsys):
+    import socket
+
+    from wassenaar_kg.cli import main
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        started = time.monotonic()
+        code = main(["serve", "--port", str(taken.getsockname()[1]), "--as-of", AS_OF.isoformat()])
+    assert code == 2 and time.monotonic() - started < 5
+    assert "wakg: error:" in capsys.readouterr().err
+
+
+def test_several_data_files_are_checked_and_merged(tmp_path):
+    from wassenaar_kg.web.served import served_graph
+
+    more = tmp_path / "more.csv"
+    more.write_text("id,eccn,destination,end_user\nEXTRA-1,4D004,CN,government\n")
+    served = served_graph(AS_OF, [EXPORTS, more])
+    ids = {d.id for d in served.reasoned.determinations}
+    assert "EXTRA-1" in ids and "EX-001" in ids and len(ids) == len(_rows()) + 1
+    found = served.store.query("ASK { GRAPH <https://w3id.org/wassenaar-kg/graph/asserted> { ?e ?p ?o "
+                               "FILTER(CONTAINS(STR(?e), 'EXTRA-1') || CONTAINS(STR(?o), 'EXTRA-1')) } }")
+    assert bool(found)
