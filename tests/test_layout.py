@@ -1,4 +1,4 @@
-"""The package's rooms and the direction of their imports: cli -> analyst -> report -> api -> decide -> kg.
+"""The package's rooms and the direction of their imports: cli -> web -> analyst -> report -> api -> decide -> kg.
 
 A room may import from its own room and from the rooms below it, never from one above; so there is no
 import circle between rooms. Imports inside functions count too (they are arrows all the same)."""
@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "wassenaar_kg"
-ORDER = ["kg", "decide", "api", "report", "analyst", "cli"]  # bottom to top
+ORDER = ["kg", "decide", "api", "report", "analyst", "web", "cli"]  # bottom to top
 FREE = {"errors", "atomic", "outputs", "inputs", "__init__", "__main__"}  # shared helpers every room may use, importing no room
 
 

@@ -235,6 +235,50 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import socket
+
+    import uvicorn
+
+    from .errors import InputError
+    from .web import create_app
+    from .web.served import served_graph
+    from .web.settings import Settings
+
+    if not 0 <= args.timeout < float("inf"):
+        raise InputError("--timeout", f"{args.timeout:g} is not a number of seconds (0: no limit)")
+    if args.max_rows < 1:
+        raise InputError("--max-rows", f"{args.max_rows} is not a positive number of rows")
+    if not 0 <= args.port <= 65535:
+        raise InputError("--port", f"{args.port} is not a port number (0-65535; 0: any free port)")
+    settings = Settings(as_of=args.as_of, timeout=args.timeout, max_rows=args.max_rows,
+                        allow_federation=args.allow_federation)
+    # bind before the graph is built: a port in use is reported at once (exit 2), not after seconds of reasoning
+    # (proto IPPROTO_TCP, as asyncio's own sockets have: only then does it set TCP_NODELAY on each connection,
+    # without which a kept-alive client waits ~40 ms for every answer sent in two writes, headers and body)
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    served = served_graph(args.as_of, args.data)
+    app = create_app(served, settings)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"wakg: serving {len(served):,} triples (law as of {args.as_of}) on http://{shown}:{port}/ "
+          f"(SPARQL: http://{shown}:{port}/sparql); Ctrl-C stops", file=sys.stderr, flush=True)
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        print(f"wakg: warning: listening on {host}, not only on this machine: the server has no authentication",
+              file=sys.stderr, flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakg", description=__doc__)
     parser.add_argument("--version", action="version", version=f"wakg {__version__}")
@@ -326,6 +370,21 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--format", choices=("markdown", "json"), default="markdown")
     trace.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
     trace.set_defaults(func=cmd_trace)
+
+    serve = sub.add_parser("serve", help="serve the reasoned graph: a read-only SPARQL endpoint, the query library "
+                           "as an HTTP API, check and compare, and the workbench (web browser)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=7878, help="port (default 7878; 0: any free port)")
+    serve.add_argument("--data", type=Path, nargs="+", action="extend", default=[], metavar="FILE",
+                       help="exports to check and include in the graph (.csv, .ttl, .jsonld; several allowed)")
+    serve.add_argument("--as-of", type=_date, default=dt.date.today(), help="date of the law (default today)")
+    serve.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="stop a query that runs longer and answer 503 (default 10; 0: no limit)")
+    serve.add_argument("--max-rows", type=int, default=100_000, metavar="N",
+                       help="refuse a result of more rows (or triples) than this (413; default 100000)")
+    serve.add_argument("--allow-federation", action="store_true",
+                       help="run SERVICE clauses (the server then reaches other servers; refused by default)")
+    serve.set_defaults(func=cmd_serve)
 
     validate = sub.add_parser("validate", help="check the reference data against the quality shapes")
     validate.set_defaults(func=cmd_validate)
