@@ -11,6 +11,7 @@ from typing import IO
 from .api import CheckResult
 from .decide.determination import CSV_FIELDS, Determination, confidence_text as _confidence, csv_row  # noqa: F401  (CSV_FIELDS, csv_row: part of the report API)
 from .decide.summary import Summary
+from .decide.vocabulary import coverage_through
 
 FORMATS = ("text", "json", "jsonl", "csv", "ttl", "trig")
 STREAMED = ("text", "json", "jsonl", "csv")  # formats written batch by batch; ttl and trig need the whole graph
@@ -24,7 +25,7 @@ def text_block(d: Determination) -> str:
     out = [f"{d.id}: {d.verdict}{exception}  law as of {d.law_as_of}  confidence {_confidence(d.confidence)}{held}{flag}",
            f"  deciding: {'; '.join(d.deciding_provisions)}"]
     if d.beyond_coverage:
-        out.append(f"  ** DATED AFTER {_through()}, THE LAST DAY THE BUNDLED LAW WAS VERIFIED **: "
+        out.append(f"  ** DATED AFTER {coverage_through()}, THE LAST DAY THE BUNDLED LAW WAS VERIFIED **: "
                    "decided as if nothing changed since")
     if not d.decided:
         out.append("  ** NOT DECIDED BY THE MODEL **: the verdict says why; a person must decide this export")
@@ -42,12 +43,6 @@ def text_block(d: Determination) -> str:
         for source in step.sources:
             out.append(f"         source: {source}")
     return "\n".join(out) + "\n\n"
-
-
-def _through():
-    from .decide.vocabulary import coverage_through
-
-    return coverage_through()
 
 
 class Writer:

@@ -106,6 +106,12 @@ def _blocks(path: Path, header: order_book.Header) -> Iterator[Block]:
             yield Block(carry, offset, line)
 
 
+def _read(data: bytes, header: order_book.Header) -> pl.DataFrame:
+    """Whole records as all-text columns named by the header (an empty cell is '', a missing one null)."""
+    return pl.read_csv(io.BytesIO(data), has_header=False, new_columns=header.columns, infer_schema=False,
+                       empty_string_is_null=False, encoding="utf8", raise_if_empty=False)
+
+
 def _frame(block: Block, header: order_book.Header) -> pl.DataFrame | None:
     """The block's records as all-text columns named by the header, or None when the block may break a rule of
     order_book that Polars does not enforce (or Polars cannot parse it): the caller re-reads it strictly."""
@@ -114,8 +120,7 @@ def _frame(block: Block, header: order_book.Header) -> pl.DataFrame | None:
             order_book.UTF8_BOM in data:
         return None
     try:
-        frame = pl.read_csv(io.BytesIO(data), has_header=False, new_columns=header.columns, infer_schema=False,
-                            empty_string_is_null=False, encoding="utf8", raise_if_empty=False)
+        frame = _read(data, header)
     except pl.exceptions.PolarsError:
         return None
     suspect = [pl.any_horizontal(pl.all().is_null()).any(),  # a short row
@@ -138,9 +143,7 @@ def _batches(path: Path, header: order_book.Header, problem: Callable[[Block], I
             if error is not None:
                 raise error
             try:
-                frame = pl.read_csv(io.BytesIO(block.data), has_header=False, new_columns=header.columns,
-                                    infer_schema=False, empty_string_is_null=False, encoding="utf8",
-                                    raise_if_empty=False)
+                frame = _read(block.data, header)
             except pl.exceptions.PolarsError as exc:
                 raise InputError(str(path), f"not valid CSV: {str(exc).splitlines()[0]}", block.first_line) from None
         yield frame, block

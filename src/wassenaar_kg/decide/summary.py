@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .determination import UNDECIDED
+from .vocabulary import coverage_through
 
 SHOWN = 10  # ids of exports needing a license, listed in the summary line
 
@@ -61,7 +62,7 @@ class Summary:
         summary.needing_license = [d.id for d in determinations if d.needs_license]
         summary.to_review = [d.id for d in determinations if d.needs_review]
         summary.beyond_coverage = sum(1 for d in determinations if d.beyond_coverage)
-        summary.coverage_through = _coverage_through()
+        summary.coverage_through = coverage_through()
         return summary
 
     def line(self) -> str:
@@ -83,9 +84,3 @@ class Summary:
                 "needing_license": self.needing_license, "undecided": self.undecided,
                 "possible_matches_to_review": self.to_review, "beyond_coverage": self.beyond_coverage,
                 "law_verified_through": self.coverage_through.isoformat() if self.coverage_through else None}
-
-
-def _coverage_through():
-    from .vocabulary import coverage_through
-
-    return coverage_through()
