@@ -496,6 +496,52 @@ def test_syntax_error_column_in_a_parameterised_query(capsys, tmp_path):
     assert column <= len(text.splitlines()[5]) + 1
 
 
+def test_syntax_error_column_after_two_values_blocks_on_one_line(capsys, tmp_path):
+    """A parameter used in a UNION branch is bound there too; both blocks are taken off the column."""
+    text = ("#+ params:\n#+   - name: country\n#+     type: country\n#+     default: CY\n"
+            "PREFIX wakg: <https://w3id.org/wassenaar-kg/ontology#>\n"
+            "SELECT ?s WHERE { { ?s wakg:isoAlpha2 ?_country } UNION { ?s a wakg:X } ?s ?p ?o ?q }\n")
+    code, _, err = wakg(capsys, rq(tmp_path, text), "--as-of", SNAPSHOT)
+    assert code == 2
+    column = int(err.split("at column ", 1)[1].split(":")[0].split(",")[0])
+    assert text.splitlines()[5][column - 1:].startswith("?q"), err
+
+
+PARAMETERISED = """#+ params:
+#+   - name: country
+#+     type: country
+#+     default: CY
+PREFIX wakg: <https://w3id.org/wassenaar-kg/ontology#>
+SELECT ?code ?g WHERE {
+  { ?c wakg:isoAlpha2 ?code . FILTER (?code = ?_country) }
+  UNION
+  { VALUES ?g { 1 2 } ?c wakg:isoAlpha2 ?code . FILTER (?code = ?_country) }
+  UNION
+  { SELECT ?code WHERE { ?c wakg:isoAlpha2 ?code . FILTER (?code = ?_country) } }
+  FILTER NOT EXISTS { ?x wakg:isoAlpha2 "ZZ" . FILTER (?code = ?_country) }
+}
+"""
+
+
+def test_parameters_are_bound_inside_the_groups_that_use_them(tmp_path):
+    """One VALUES block per group that uses a parameter (so Oxigraph uses the value inside UNION branches),
+    none in a VALUES data block, before a sub-SELECT or in an EXISTS group, and the answers are unchanged."""
+    from wassenaar_kg.analyst import queries
+
+    query = queries.parse_query_file(rq(tmp_path, PARAMETERISED))
+    prepared = queries.prepare(query, {}, dt.date.fromisoformat(SNAPSHOT))
+    lines = prepared.text.splitlines()
+    assert lines[5].count("VALUES (?_country)") == 1          # the outer WHERE
+    assert lines[6].count("VALUES (?_country)") == 1          # a UNION branch
+    assert lines[8].count("VALUES (?_country)") == 1 and "VALUES ?g { 1 2 }" in lines[8]
+    assert lines[10].count("VALUES (?_country)") == 1 and lines[10].lstrip().startswith("{ SELECT")
+    assert "VALUES" not in lines[11]
+    store = reasoned.build(dt.date.fromisoformat(SNAPSHOT), None).store()
+    rows = sorted((s["code"].value, s["g"].value if s["g"] else "") for s in
+                  store.query(prepared.text, use_default_graph_as_union=True))
+    assert rows == [("CY", ""), ("CY", ""), ("CY", "1"), ("CY", "2")]
+
+
 def test_unclosed_group_is_reported_at_the_end(capsys, tmp_path):
     code, _, err = wakg(capsys, rq(tmp_path, "SELECT * WHERE { ?s ?p ?o\n"), "--as-of", SNAPSHOT)
     assert code == 2 and "SPARQL syntax error at the end of the query: expected one of" in err

@@ -224,6 +224,20 @@ def test_check_csv_and_json_agree_with_the_python_api(server):
     assert [d["verdict"] for d in by_json.json()["determinations"]] == [d.verdict for d in direct.determinations]
 
 
+def test_check_with_counterfactuals(server):
+    body = "id,eccn,destination,end_user,date\ncn,4D004,CN,non_government,2026-07-23\n"
+    r = server.client.post("/api/check", params={"counterfactuals": "true"}, content=body,
+                           headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    changes = [c["change"] for c in r.json()["determinations"][0]["counterfactuals"]]
+    assert {"end_use": "cyber_incident_response"} in changes
+    plain = server.client.post("/api/check", content=body, headers={"Content-Type": "text/csv"})
+    assert "counterfactuals" not in plain.json()["determinations"][0]
+    bad = server.client.post("/api/check", params={"counterfactuals": "maybe"}, content=body,
+                             headers={"Content-Type": "text/csv"})
+    assert bad.status_code == 400 and "counterfactuals" in bad.text
+
+
 def test_check_bad_input_is_400_with_the_message_of_wakg_check(server, tmp_path):
     from wassenaar_kg.api import check
     from wassenaar_kg.errors import InputError

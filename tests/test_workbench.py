@@ -224,6 +224,14 @@ def test_workbench(server, browser):
         expect(detail.locator("p", has_text="Decided by").get_by_role("link", name="15 CFR 738.4(a)(2)")) \
             .to_have_attribute("href", re.compile(r"^https://www\.ecfr\.gov/.*section-738\.4$"))
         expect(detail).not_to_contain_text("[object")
+        # what would authorize it: counterfactuals, with their deciding provisions linked
+        expect(detail).to_contain_text("What would authorize it")
+        counterfactuals = detail.locator("ul.counterfactuals")
+        expect(counterfactuals.locator("li").first).to_contain_text("end_user: us_government")
+        expect(counterfactuals.locator("li").first).to_contain_text("License exception (GOV)")
+        expect(counterfactuals).to_contain_text("destination:")
+        expect(counterfactuals.get_by_role("link", name="15 CFR 746.8(c)").first).to_have_attribute(
+            "href", re.compile(r"section-746\.8$"))
         _shot(page, "workbench-check.png", full_page=True)
 
         page.get_by_label("Only exports needing attention").check()
@@ -290,6 +298,21 @@ def test_workbench(server, browser):
         expect(page.locator("#compare-frame")).to_have_attribute("src", "/compare?entries=4.A.5")
         expect(frame.locator("h1")).to_contain_text("national implementations")
         expect(own_page).to_have_attribute("href", "/compare?entries=4.A.5")
+
+        # Timeline: the changes of the law between two dates (the library query law-changes)
+        page.get_by_role("tab", name="Timeline").click()
+        expect(page).to_have_url(f"{server}/#timeline")
+        page.get_by_label("After").fill("2024-01-01")
+        page.get_by_label("Up to").fill("2026-07-23")
+        page.get_by_role("button", name="Show changes").click()
+        days = page.locator("#timeline-list > li.day")
+        expect(days).to_have_count(7)
+        nicaragua = days.filter(has_text="2024-03-15")
+        expect(nicaragua).to_contain_text("Nicaragua in Country Group D:1")
+        expect(nicaragua).to_contain_text("15 CFR part 740, Supplement No. 1")
+        expect(days.filter(has_text="2026-07-10")).to_contain_text("United Arab Emirates in Country Group A:5")
+        expect(page.locator("#timeline-status")).to_have_text("20 changes")
+        _shot(page, "workbench-timeline.png", full_page=True)
 
         # keyboard: the tabs follow the arrow keys
         page.get_by_role("tab", name="Compare").focus()

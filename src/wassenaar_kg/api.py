@@ -167,7 +167,8 @@ def engine_for(source, engine: str = "auto", fmt: str | None = None, kg: Graph |
 
 
 def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.date | None = None,
-          engine: str = "auto", kg: Graph | None = None, screening_list: str | Path | None = None) -> CheckResult:
+          engine: str = "auto", kg: Graph | None = None, screening_list: str | Path | None = None,
+          counterfactuals: bool = False) -> CheckResult:
     """Decide every export in `source` (a CSV/Turtle/JSON-LD path, dicts, or ExportRecords).
 
     Each export is decided under the law of its own date; `as_of` (default today) is the date of exports
@@ -179,25 +180,39 @@ def check(source: str | Path | Iterable[Mapping | ExportRecord], *, as_of: dt.da
     fast engine is read batch by batch, as `check_stream` does.
     `screening_list` is an official Consolidated Screening List file (CSV or JSON) whose Entity List rows
     are screened against besides the bundled entries (None: the bundled entries only).
+    `counterfactuals`: give every export that needs a license the changes of one input that would authorize
+    it (Determination.counterfactuals; decide/counterfactuals.py), decided by the same rules.
     """
     _prepare(screening_list)
     as_of = as_of or dt.date.today()
     chosen = engine_for(source, engine, None, kg)
-    if chosen == "fast" and is_csv(source):
-        found: list[Determination] = []
-        summary = check_stream(source, lambda batch: found.extend(batch.determinations()), as_of=as_of,
-                               engine="fast", quiet=True)[0]
-        return CheckResult(found, "fast", _report_text(summary), not summary.lacking)
-    records = _records(source, as_of)
-    if chosen == "fast":
-        decided = engines.engine("fast", kg=kg).decide(records)
-        summary = Summary.of(decided, "fast")
-        return CheckResult(decided, "fast", _report_text(summary), not summary.lacking)
-    started = run_timestamp(source)
-    run = ReferenceEngine(kg).run(records)
-    result = CheckResult(run.determinations, chosen, run.report_text, run.report_conforms, run.asserted, run.inferred)
-    add_provenance(result.provenance, chosen, started, kg)
-    return result
+    finder = None
+    if counterfactuals:
+        from .decide.counterfactuals import Finder
+
+        finder = Finder(kg)
+    try:
+        if chosen == "fast" and is_csv(source):
+            found: list[Determination] = []
+            summary = check_stream(source, lambda batch: found.extend(
+                batch.with_counterfactuals(finder) if finder else batch.determinations()),
+                as_of=as_of, engine="fast", quiet=True)[0]
+            return CheckResult(found, "fast", _report_text(summary), not summary.lacking)
+        records = _records(source, as_of)
+        if chosen == "fast":
+            decided = engines.engine("fast", kg=kg).decide(records)
+            decided = finder.attach(decided, records) if finder else decided
+            summary = Summary.of(decided, "fast")
+            return CheckResult(decided, "fast", _report_text(summary), not summary.lacking)
+        started = run_timestamp(source)
+        run = ReferenceEngine(kg).run(records)
+        decided = finder.attach(run.determinations, records) if finder else run.determinations
+        result = CheckResult(decided, chosen, run.report_text, run.report_conforms, run.asserted, run.inferred)
+        add_provenance(result.provenance, chosen, started, kg)
+        return result
+    finally:
+        if finder is not None:
+            finder.close()
 
 
 def _report_text(summary: Summary) -> str:

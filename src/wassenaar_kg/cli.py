@@ -111,7 +111,7 @@ def _write_check(args: argparse.Namespace, source: Path, explain: set[str], proc
     from .report import write_check
 
     options = dict(as_of=args.as_of, engine=args.engine, screening_list=args.screening_list, quiet=args.quiet,
-                   explain=explain, processes=processes)
+                   explain=explain, processes=processes, counterfactuals=args.counterfactuals)
     if args.output:
         with atomic_writer(args.output) as handle:
             return write_check(source, handle, args.format, **options)
@@ -218,6 +218,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .analyst.diff_report import render
+    from .analyst.law_diff import diff
+    from .atomic import atomic_writer
+    from .decide.vocabulary import coverage_through
+
+    through = coverage_through()
+    if through is not None and args.to_date > through:
+        print(f"wakg: warning: --to {args.to_date} is after {through}, the last day the bundled law was verified: "
+              "changes after it are not known", file=sys.stderr)
+    text = render(diff(args.from_date, args.to_date, args.data, args.engine), args.format)
+    if args.output:
+        with atomic_writer(args.output) as handle:
+            handle.write(text)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     from .analyst.trace import problems, render_json, render_markdown, trace_rows
     from .atomic import atomic_writer
@@ -313,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
                             f"unless the format is ttl or trig")
     check.add_argument("--explain", metavar="ID[,ID...]", help="with the fast engine: re-derive the chain of "
                        "these exports with the reference engine as well (printed to stderr)")
+    check.add_argument("--counterfactuals", action="store_true",
+                       help="for each export that needs a license, the changes of one input that would authorize "
+                            "it (text, json, jsonl)")
     check.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary line")
     check.add_argument("--screening-list", type=Path, metavar="FILE",
                        help="also screen end-user names against the Entity List rows of this official Consolidated "
@@ -365,6 +388,20 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--format", choices=("table", "csv", "json", "html", "png", "svg"), default="table")
     cmp.add_argument("-o", "--output", type=Path, help="write to this file (atomically)")
     cmp.set_defaults(func=cmd_compare)
+
+    dif = sub.add_parser("diff", help="what changed in the law between two dates (and, with --data, which exports "
+                                      "it decides differently)")
+    dif.add_argument("--from", dest="from_date", type=_date, required=True, metavar="DATE",
+                     help="the earlier date (changes taking effect after it are listed)")
+    dif.add_argument("--to", dest="to_date", type=_date, default=dt.date.today(), metavar="DATE",
+                     help="the later date (changes up to and including it; default today)")
+    dif.add_argument("--data", type=Path, help="exports (.csv, .ttl, .jsonld) to decide under the law of both dates")
+    dif.add_argument("--engine", choices=("auto", "reference", "fast"), default="auto",
+                     help="engine deciding the exports (as for check)")
+    dif.add_argument("--format", choices=("text", "json", "csv"), default="text",
+                     help="csv: one row per change, or with --data one row per export decided differently")
+    dif.add_argument("-o", "--output", type=Path, help="write to this file (atomically) instead of stdout")
+    dif.set_defaults(func=cmd_diff)
 
     trace = sub.add_parser("trace", help="trace table: each paragraph of 740.22 and the overlays, its text, rules and scenarios")
     trace.add_argument("--format", choices=("markdown", "json"), default="markdown")

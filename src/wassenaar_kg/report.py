@@ -42,6 +42,11 @@ def text_block(d: Determination) -> str:
         out.append(f"      -> {step.provision}" + (f" <{step.url}>" if step.url else ""))
         for source in step.sources:
             out.append(f"         source: {source}")
+    if d.counterfactuals:
+        out.append("  what would authorize it (one input changed, decided by the same rules):")
+        out += [f"    - {c.line()}" for c in d.counterfactuals]
+    elif d.counterfactuals is not None and d.verdict == "license_required":
+        out.append("  what would authorize it: no change of one input does")
     return "\n".join(out) + "\n\n"
 
 
@@ -50,10 +55,11 @@ class Writer:
     `start()`, then `determinations(...)` or `batch(...)` (the fast stream's decided batches) any number of
     times, then `end(summary)`."""
 
-    def __init__(self, handle: IO[str], fmt: str, engine: str) -> None:
+    def __init__(self, handle: IO[str], fmt: str, engine: str, finder=None) -> None:
         if fmt not in STREAMED:
             raise ValueError(f"{fmt} is not written batch by batch")
         self.handle, self.fmt, self.engine, self.count = handle, fmt, engine, 0
+        self.finder = finder  # counterfactuals.Finder: add the counterfactuals of each batch's exports
 
     def start(self) -> None:
         if self.fmt == "csv":
@@ -80,7 +86,9 @@ class Writer:
         if self.fmt == "csv":
             self.handle.write(batch.csv())
         elif self.fmt == "jsonl":
-            self.handle.write(batch.jsonl())
+            self.handle.write(batch.jsonl(self.finder))
+        elif self.finder is not None:
+            self.determinations(batch.with_counterfactuals(self.finder))
         else:
             self.determinations(batch.determinations())
 
@@ -132,25 +140,37 @@ def summary_line(result: CheckResult) -> str:
     return result.summary.line()
 
 
+COUNTERFACTUAL_FORMATS = ("text", "json", "jsonl")
+
+
 def write_check(source, handle: IO[str], fmt: str, *, as_of=None, engine: str = "auto", screening_list=None,
-                quiet: bool = True, explain: set[str] | None = None, processes: int = 1):
+                quiet: bool = True, explain: set[str] | None = None, processes: int = 1,
+                counterfactuals: bool = False):
     """Check `source` and write the determinations to `handle` in `fmt`: the front door of `wakg check`.
     A CSV book the fast engine decides is streamed batch by batch in every format but ttl and trig (whose
     graph only the reference engine infers). Returns (summary, records of the `explain` ids)."""
     from .api import check, check_stream, engine_for, is_csv
     from .errors import InputError
 
+    if counterfactuals and fmt not in COUNTERFACTUAL_FORMATS:
+        raise InputError("--counterfactuals", f"counterfactuals are shown in {', '.join(COUNTERFACTUAL_FORMATS)} "
+                         f"output, not in {fmt}")
     chosen = engine_for(source, engine, fmt)
     if chosen == "fast" and fmt not in STREAMED:
         raise InputError("--format", f"{fmt} is the RDF of the findings, which only the reference engine infers "
                          "(use --engine reference, or the default engine choice)")
     if chosen == "fast" and is_csv(source):
-        writer = Writer(handle, fmt, "fast")
+        from .decide.counterfactuals import Finder
+
+        finder = Finder(processes=processes) if counterfactuals else None
+        writer = Writer(handle, fmt, "fast", finder)
         writer.start()
         summary, explained = check_stream(source, writer.batch, as_of=as_of, screening_list=screening_list,
                                           quiet=quiet, explain=explain, processes=processes)
         writer.end(summary)
+        if finder is not None:
+            finder.close()
         return summary, explained
-    result = check(source, as_of=as_of, engine=chosen, screening_list=screening_list)
+    result = check(source, as_of=as_of, engine=chosen, screening_list=screening_list, counterfactuals=counterfactuals)
     handle.write(render(result, fmt))
     return result.summary, []

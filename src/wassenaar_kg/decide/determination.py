@@ -73,6 +73,7 @@ class Determination:
     license: str | None = None
     engine: str = "reference"
     possible_matches: tuple[Match, ...] = ()  # Entity List names close to the end user's: for review
+    counterfactuals: tuple | None = None  # counterfactuals.Counterfactual, when asked for (None: not computed)
 
     @property
     def needs_review(self) -> bool:
@@ -105,6 +106,9 @@ class Determination:
         data["possible_matches"] = [match_dict(m) for m in self.possible_matches]
         data["confidence"] = self.confidence
         data["explanation"] = [step_dict(s) for s in self.explanation]
+        del data["counterfactuals"]  # last, when asked for (the fast stream appends it to its JSON lines)
+        if self.counterfactuals is not None:
+            data["counterfactuals"] = [c.to_dict() for c in self.counterfactuals]
         return data
 
 

@@ -19,6 +19,8 @@ file is written atomically (cli), so a bad row anywhere leaves no partial file.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import io
 import itertools
@@ -416,8 +418,9 @@ class Batch:
     """One batch of decided rows: the columns every output is written from, and the decisions behind them.
     The values of the explanation's slots are computed only for the outputs that print sentences."""
 
-    def __init__(self, frame: pl.DataFrame, decided: _Decided, slots: Callable[[], pl.DataFrame]) -> None:
-        self.frame, self.decided, self._slots = frame, decided, slots
+    def __init__(self, frame: pl.DataFrame, decided: _Decided, slots: Callable[[], pl.DataFrame],
+                 record: Callable[[int], ExportRecord] | None = None) -> None:
+        self.frame, self.decided, self._slots, self._record = frame, decided, slots, record
         self._filled: pl.DataFrame | None = None
 
     @property
@@ -433,10 +436,25 @@ class Batch:
             pl.lit("fast").alias("engine"))
         return out.select(CSV_FIELDS).with_columns(pl.all().replace("", None)).write_csv(include_header=False)
 
-    def jsonl(self) -> str:
-        """The lines of json.dumps(Determination.to_dict()), built from the rendered per-situation parts."""
+    def counterfactuals_json(self, finder) -> pl.DataFrame:
+        """key -> the JSON list of the situation's counterfactuals ('[]' unless it needs a license), computed
+        from one checked row per situation (counterfactuals.Finder keeps them per situation)."""
+        needing = (self.frame.with_row_index("_i").filter(pl.col("verdict") == "license_required")
+                   .group_by("key").agg(pl.col("_i").min()))
+        records = {key: self._record(index) for key, index in needing.iter_rows()}
+        finder.prepare(records.values())
+        texts = {key: finder.json_of(record) for key, record in records.items()}
+        keys = self.frame.get_column("key").unique().to_list()
+        return pl.DataFrame({"key": keys, "json_counterfactuals": [texts.get(k, "[]") for k in keys]},
+                            schema={"key": pl.Int64, "json_counterfactuals": pl.String})
+
+    def jsonl(self, finder=None) -> str:
+        """The lines of json.dumps(Determination.to_dict()), built from the rendered per-situation parts
+        (with a counterfactuals.Finder: and the counterfactuals, last)."""
         license_json = pl.when(pl.col("license") == "").then(pl.lit("null")).otherwise(_json_string(pl.col("license")))
         parts = self.decided.json_parts(self.frame.get_column("key").unique().to_list())
+        if finder is not None:
+            parts = parts.join(self.counterfactuals_json(finder), on="key", how="inner")
         lines = self.with_slots.join(parts, on="key", how="left", maintain_order="left").select(pl.concat_str(
             pl.lit('{"id": '), _json_string(pl.col("id")), pl.lit(", "), "json_decision", pl.lit(', "law_as_of": "'), "law_as_of",
             pl.lit('", '), _filled("json_explanation", escaped=True), pl.lit(', "license": '), license_json,
@@ -444,9 +462,26 @@ class Batch:
             pl.when(pl.col("beyond_coverage")).then(pl.lit("true")).otherwise(pl.lit("false")),
             pl.lit(', "needs_license": '),
             pl.when(pl.col("needs_license")).then(pl.lit("true")).otherwise(pl.lit("false")),
-            pl.lit(', "confidence": '), "json_confidence", pl.lit("}"),
+            pl.lit(', "confidence": '), "json_confidence",
+            pl.lit(', "counterfactuals": ') + pl.col("json_counterfactuals") if finder is not None else pl.lit(""),
+            pl.lit("}"),
         )).to_series()
         return lines.str.join("\n").item() + "\n" if len(lines) else ""
+
+    def with_counterfactuals(self, finder) -> list[Determination]:
+        """The rows as Determination objects with their counterfactuals (counterfactuals.Finder), computed
+        from one checked row per situation that needs a license."""
+        found = self.determinations()
+        keys = self.frame.get_column("key").to_list()
+        first: dict[int, int] = {}
+        for index, (d, key) in enumerate(zip(found, keys)):
+            if d.verdict == "license_required":
+                first.setdefault(key, index)
+        records = {key: self._record(index) for key, index in first.items()}
+        finder.prepare(records.values())
+        shared = {key: finder.of(record) for key, record in records.items()}
+        return [dataclasses.replace(d, counterfactuals=shared[key] if d.verdict == "license_required" else ())
+                for d, key in zip(found, keys)]
 
     def determinations(self) -> list[Determination]:
         """The rows as Determination objects (text and JSON documents, the Python API)."""
@@ -492,7 +527,8 @@ def check_csv_stream(path: Path, vocab: Vocabulary, default_date: dt.date, sink:
                     except InputError as error:  # the strict reader names the first problem of the block
                         raise problem(block) or InputError(str(path), f"{error.message} (lines {block.first_line}-"
                                                            f"{block.last_line})") from None
-                    sink(Batch(out, decided, lambda b=batch: columns.slots(b)))
+                    sink(Batch(out, decided, lambda b=batch: columns.slots(b),
+                               lambda i, b=batch, o=offset: columns.check_row(b, i, o)))
                     _tally(summary, out)
                     if explain:
                         found = out.with_row_index("_i").filter(pl.col("id").is_in(list(explain))).get_column("_i")

@@ -77,6 +77,18 @@ function explanation(d) {
       `, similarity ${m.score} of 100`,
       m.entry ? [" — ", extLink(m.entry, shorten(m.entry))] : null))));
   }
+  if (d.counterfactuals?.length) {
+    parts.push(el("h4", {}, "What would authorize it (one input changed, decided by the same rules)"));
+    parts.push(el("ul", {class: "counterfactuals"}, d.counterfactuals.map((c) => {
+      const [field, value] = Object.entries(c.change)[0];
+      const also = c.also?.length ? ` (or ${c.also.length} more with the same outcome)` : "";
+      return el("li", {},
+        el("code", {}, `${field}: ${value === null ? "none" : value}`), also, " → ",
+        el("strong", {}, VERDICTS[c.verdict] ?? c.verdict), c.license_exception ? ` (${c.license_exception})` : "",
+        c.deciding_provisions?.length
+          ? [", by ", c.deciding_provisions.map((p, i) => [i ? ", " : "", provisionLink(p, urls.get(p))])] : "");
+    })));
+  }
   if (d.beyond_coverage) {
     parts.push(el("p", {class: "warn-text"},
       "This export is dated after the last day the bundled law was verified: decided as if nothing changed since."));
@@ -169,7 +181,9 @@ async function run(event) {
   }
   const json = text.startsWith("[") || text.startsWith("{");
   const asOf = $("check-asof").value;
-  const url = asOf ? `/api/check?as_of=${encodeURIComponent(asOf)}` : "/api/check";
+  const search = new URLSearchParams({counterfactuals: "true"});
+  if (asOf) search.set("as_of", asOf);
+  const url = `/api/check?${search}`;
   $("check-run").disabled = true;
   $("check-status").textContent = "Checking…";
   const started = performance.now();

@@ -2,6 +2,7 @@
 import {initLibrary} from "./library.js";
 import {initSparql} from "./sparql.js";
 import {initCheck} from "./check.js";
+import {initTimeline} from "./timeline.js";
 
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 
@@ -59,4 +60,5 @@ const [section, detail] = location.hash.slice(1).split("/");
 show(section || "library");
 initSparql();
 initCheck();
+initTimeline();
 initLibrary(section === "library" ? decodeURIComponent(detail ?? "") : "");
