@@ -44,6 +44,7 @@ def test_france_is_derived_from_the_eu_regulation_and_its_membership(graph):
     member_row = next(r for r in _table("eu-membership.csv") if r["country"] == "FR")
     assert graph.value(record, WAKG.implementingInstrument) == LAW["eu-1382-2014"]
     assert graph.value(record, WAKG.appliesVia) == JUR["EU"]
+    assert graph.value(record, WAKG.derivedFrom) == FACT["impl-EU-4.A.5"]
     assert graph.value(record, WAKG.validFrom).toPython() == D(2014, 12, 31)
     assert graph.value(record, WAKG.startPrecision) == WAKG.ExactDate
     assert set(graph.objects(record, DCTERMS.source)) == _urls(eu_row["sources"]) | _urls(member_row["sources"])
@@ -72,6 +73,7 @@ def test_germany_keeps_its_own_rows_and_the_uk_is_not_a_member(graph):
     assert set(graph.objects(FACT["impl-DE-4.A.5"], DCTERMS.source)) == _urls(de_row["sources"])
     assert "German national additions" in str(graph.value(FACT["impl-DE-4.A.5"], SKOS.editorialNote))
     assert graph.value(FACT["impl-DE-4.A.5"], WAKG.appliesVia) == JUR["EU"]
+    assert graph.value(FACT["impl-DE-4.A.5"], WAKG.derivedFrom) is None
     assert graph.value(FACT["impl-GB-4.A.5"], WAKG.appliesVia) is None
     assert "gb-retained" in str(graph.value(FACT["impl-GB-4.A.5"], SKOS.editorialNote))
 

@@ -111,6 +111,8 @@ def _record(graph: Graph, record: Record) -> None:
         graph.add((node, WAKG.implementingInstrument, LAW[record.instrument]))
     if record.applies_via:
         graph.add((node, WAKG.appliesVia, jurisdiction_iri(record.applies_via)))
+    if record.derived:
+        graph.add((node, WAKG.derivedFrom, FACT[f"impl-{record.applies_via}-{record.entry}"]))
     _dated(graph, node, record.in_force, record.precision)
     graph.add((node, WAKG.carveOuts2017, CARVE_OUTS[record.carve_outs]))
     _cite(graph, node, record.sources, record.confidence, record.note)
