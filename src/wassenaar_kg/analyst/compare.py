@@ -127,8 +127,8 @@ def _label(graph: Graph, code: str) -> str:
 
 def default_jurisdictions(graph: Graph, as_of: dt.date) -> list[str]:
     """All of them: the participating states on the date, the EU, and everyone else with records, grouped."""
-    codes = set(available_jurisdictions(graph)) | temporal.participating_states(graph, as_of)
     participants, members = temporal.participating_states(graph, as_of), temporal.eu_member_states(graph, as_of)
+    codes = set(available_jurisdictions(graph)) | participants
     order = list(GROUPS)
     return sorted(codes, key=lambda c: (order.index(group_of(c, participants, members)), _label(graph, c)))
 
