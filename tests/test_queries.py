@@ -64,7 +64,7 @@ def column(rows, key):
 EXPECTED = {
     "country-group-members", "participating-states", "country-history", "dual-status-countries",
     "cybersecurity-items", "license-destinations", "ace-restrictions", "members-of-concern",
-    "eu-non-participants", "weak-provenance", "exports-needing-license", "group-changes",
+    "eu-non-participants", "weak-provenance", "exports-needing-license", "group-changes", "implementation-coverage",
 }
 
 

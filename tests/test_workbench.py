@@ -323,3 +323,40 @@ def test_workbench(server, browser):
         watch.assert_clean()
     finally:
         context.close()
+
+
+def test_comparison_of_every_jurisdiction_is_readable(server, browser):
+    """/compare with every jurisdiction (45 and more): no sideways scrolling at 1400 px, a row per
+    jurisdiction (EU member states on the EU's records folded into one line until shown), the header row
+    in view while scrolling, the cells' sources one click away."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    watch = Watch(page, server)
+    try:
+        page.goto(f"{server}/compare?as_of=2026-07-23")
+        expect(page.locator("h1")).to_contain_text("national implementations")
+        rows = page.locator("table.matrix tbody tr:not(.group):not(.same-summary)")
+        assert rows.count() >= 46
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1400
+        for name in ("Argentina", "Cyprus", "Israel", "Türkiye"):
+            expect(page.locator("table.matrix")).to_contain_text(name)
+        folded = page.locator("tr.same-as-eu")
+        assert folded.count() >= 20 and not folded.first.is_visible()
+        expect(page.locator("tr.same-summary")).to_contain_text("France (FR)")
+        page.set_viewport_size({"width": 1400, "height": 1750})  # the whole matrix in the picture
+        _shot(page, "compare-all.png")
+        page.set_viewport_size({"width": 1400, "height": 900})
+        page.get_by_label("show each of the").check()
+        expect(folded.first).to_be_visible()
+        expect(page.locator("tr.same-summary")).to_be_hidden()
+        page.locator("tr.same-as-eu", has_text="France").locator("summary").first.click()
+        expect(page.locator("tr.same-as-eu", has_text="France").locator("details a").first).to_be_visible()
+        page.mouse.wheel(0, 2500)
+        header = page.locator("table.matrix thead th").first
+        assert 0 <= header.bounding_box()["y"] < 60, "the header row scrolls out of view"
+        watch.assert_clean()
+    finally:
+        context.close()

@@ -1,9 +1,10 @@
-"""Compare national implementations of the Wassenaar cyber entries: matrix, lags, similarity, clusters.
+"""Compare national implementations of the Wassenaar cyber entries: matrix, coverage, lags, similarity, clusters.
 
 Every cell is read from an implementation record of the knowledge graph and keeps that record's sources
-and confidence; a cell with no record says so. The similarity of two jurisdictions is the Jaccard index
-of their traits (entries in force, 2017 notes adopted, kinds of national features); clusters are
-modularity communities of the similarity graph (networkx).
+and confidence. Every participating state is compared, with or without records: a jurisdiction or entry
+without a record is an unknown cell (no sources of its own), never a guessed one. Jurisdictions are
+grouped: the EU, its member states (EU law applies), the other participating states, and non-participants
+that adopt the lists.
 """
 
 from __future__ import annotations
@@ -11,26 +12,33 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import combinations
 
 import networkx as nx
-from networkx.algorithms.community import greedy_modularity_communities
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from ..kg import temporal
 from ..errors import InputError
-from ..kg.namespaces import JUR, WA, WAKG
+from ..kg import temporal
+from ..kg.namespaces import COUNTRY, JUR, WA, WAKG
+from . import coverage, similarity as sim
 
 DEFAULT_ENTRIES = ("4.A.5", "4.D.1.a", "4.D.4", "4.E.1.a", "4.E.1.c", "5.A.1.j", "5.B.1.a", "5.D.1.a", "5.D.1.c", "5.E.1.a")
 JURISDICTION_ALIASES = {"UK": "GB"}
+UNION = "EU"
+GROUPS = {
+    "union": "European Union",
+    "eu-member": "EU member states (EU law applies)",
+    "participant": "Other Wassenaar participating states",
+    "adopter": "Non-participants with implementation records",
+}
+NO_RECORD = "no implementation record in the knowledge graph"
 
 
 @dataclass(frozen=True)
 class Cell:
     jurisdiction: str
     entry: str
-    status: str  # implemented | not yet in force | not implemented | unknown | no record
+    status: str  # implemented | not yet in force | not implemented | unknown
     since: dt.date | None = None
     precision: str | None = None
     national_number: str | None = None
@@ -41,6 +49,9 @@ class Cell:
     sources: tuple[str, ...] = ()
     confidence: float | None = None
     note: str | None = None
+    recorded: bool = True  # False: no record at all
+    via: str | None = None  # the union whose law applies (EU)
+    derived: bool = False  # derived from the union's record, not researched separately
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,14 @@ class Comparison:
     plenary: dict[str, dt.date | None]
     cells: dict[tuple[str, str], Cell]
     features: dict[str, list[Feature]]
+    groups: dict[str, str] = field(default_factory=dict)  # code -> key of GROUPS
+    eu_members: dict[str, bool] = field(default_factory=dict)
     graph: nx.Graph = field(repr=False, default_factory=nx.Graph)
     similarity: dict[tuple[str, str], float] = field(default_factory=dict)
     clusters: list[list[str]] = field(default_factory=list)
+    incomparable: list[str] = field(default_factory=list)  # no known cell, no feature: left out of clusters
+    coverage: dict = field(default_factory=dict)
+    union_features: dict[str, list[Feature]] = field(default_factory=dict)  # the EU's, which apply in its members
 
 
 def _num(graph: Graph, node, prop) -> float | None:
@@ -89,17 +105,47 @@ def _sources(graph: Graph, node) -> tuple[str, ...]:
 
 
 def available_jurisdictions(graph: Graph) -> list[str]:
+    """Jurisdictions with at least one implementation record."""
     return sorted({_code(j) for j in graph.objects(None, WAKG.implementingJurisdiction)})
 
 
-def _resolve(graph: Graph, requested: list[str] | None, entries: list[str] | None) -> tuple[list[str], list[str]]:
-    known = available_jurisdictions(graph)
-    chosen = []
-    for raw in requested or known:
-        code = JURISDICTION_ALIASES.get(raw.upper(), raw.upper())
-        if code not in known:
-            raise InputError("jurisdiction", f"no implementation data for '{raw}'; known: {', '.join(known)}")
-        chosen.append(code)
+def participants_ever(graph: Graph) -> set[str]:
+    return {temporal.code(s) for s in graph.objects(None, WAKG.participant)}
+
+
+def group_of(code: str, participants: set[str], members: set[str]) -> str:
+    if code == UNION:
+        return "union"
+    if code in members:
+        return "eu-member"
+    return "participant" if code in participants else "adopter"
+
+
+def _label(graph: Graph, code: str) -> str:
+    return str(graph.value(JUR[code], RDFS.label) or graph.value(COUNTRY[code], RDFS.label) or code)
+
+
+def default_jurisdictions(graph: Graph, as_of: dt.date) -> list[str]:
+    """All of them: the participating states on the date, the EU, and everyone else with records, grouped."""
+    participants, members = temporal.participating_states(graph, as_of), temporal.eu_member_states(graph, as_of)
+    codes = set(available_jurisdictions(graph)) | participants
+    order = list(GROUPS)
+    return sorted(codes, key=lambda c: (order.index(group_of(c, participants, members)), _label(graph, c)))
+
+
+def _resolve(graph: Graph, requested: list[str] | None, entries: list[str] | None,
+             as_of: dt.date) -> tuple[list[str], list[str]]:
+    if not requested:
+        chosen = default_jurisdictions(graph, as_of)
+    else:
+        known = set(available_jurisdictions(graph)) | participants_ever(graph)
+        chosen = []
+        for raw in requested:
+            code = JURISDICTION_ALIASES.get(raw.upper(), raw.upper())
+            if code not in known:
+                raise InputError("jurisdiction", f"no implementation data for '{raw}' and not a participating state; "
+                                                 f"known: {', '.join(sorted(known))}")
+            chosen.append(code)
     wanted = list(entries or DEFAULT_ENTRIES)
     for entry in wanted:
         if (WA[entry], RDF.type, WAKG.WassenaarControlEntry) not in graph:
@@ -107,46 +153,44 @@ def _resolve(graph: Graph, requested: list[str] | None, entries: list[str] | Non
     return list(dict.fromkeys(chosen)), wanted
 
 
-def compare(graph: Graph, jurisdictions: list[str] | None = None, entries: list[str] | None = None,
-            as_of: dt.date | None = None) -> Comparison:
-    as_of = as_of or dt.date.today()
-    codes, wanted = _resolve(graph, jurisdictions, entries)
-    participants_now = temporal.participating_states(graph, as_of)
-    labels = {c: str(graph.value(JUR[c], RDFS.label) or c) for c in codes}
-    participants = {c: (None if c == "EU" else c in participants_now) for c in codes}
-    plenary = {e: _date(graph, WA[e], WAKG.validFrom) for e in wanted}
-
+def _records(graph: Graph) -> dict[tuple[str, str], URIRef]:
     records = {}
     for record in graph.subjects(RDF.type, WAKG.Implementation):
         code = _code(graph.value(record, WAKG.implementingJurisdiction))
         entry = str(graph.value(graph.value(record, WAKG.implementedEntry), SKOS.notation))
         records[(code, entry)] = record
+    return records
 
-    cells = {}
-    for code in codes:
-        for entry in wanted:
-            record = records.get((code, entry))
-            if record is None:
-                cells[(code, entry)] = Cell(code, entry, "no record", note="no implementation record in the knowledge graph")
-                continue
-            status = str(graph.value(graph.value(record, WAKG.implementationStatus), RDFS.label))
-            since = _date(graph, record, WAKG.validFrom)
-            if status == "implemented" and since and since > as_of:
-                status = "not yet in force"
-            precision = graph.value(record, WAKG.startPrecision)
-            instrument = graph.value(record, WAKG.implementingInstrument)
-            lag = (since - plenary[entry]).days if since and plenary.get(entry) else None
-            cells[(code, entry)] = Cell(
-                code, entry, status, since,
-                str(graph.value(precision, RDFS.label)) if precision is not None else None,
-                str(graph.value(record, WAKG.nationalNumber) or "") or None,
-                str(graph.value(instrument, WAKG.instrumentNumber) or graph.value(instrument, RDFS.label)) if instrument else None,
-                str(graph.value(instrument, WAKG.url)) if instrument is not None and graph.value(instrument, WAKG.url) else None,
-                str(graph.value(graph.value(record, WAKG.carveOuts2017), RDFS.label) or "unknown"),
-                lag, _sources(graph, record), _num(graph, record, WAKG.confidence),
-                str(graph.value(record, SKOS.editorialNote) or "") or None,
-            )
 
+def _instrument(graph: Graph, instrument) -> tuple[str | None, str | None]:
+    if instrument is None:
+        return None, None
+    url = graph.value(instrument, WAKG.url)
+    return str(graph.value(instrument, WAKG.instrumentNumber) or graph.value(instrument, RDFS.label)), (str(url) if url else None)
+
+
+def _cell(graph: Graph, record, code: str, entry: str, plenary: dt.date | None, as_of: dt.date) -> Cell:
+    status = str(graph.value(graph.value(record, WAKG.implementationStatus), RDFS.label))
+    since = _date(graph, record, WAKG.validFrom)
+    if status == "implemented" and since and since > as_of:
+        status = "not yet in force"
+    precision = graph.value(record, WAKG.startPrecision)
+    via = graph.value(record, WAKG.appliesVia)
+    instrument, url = _instrument(graph, graph.value(record, WAKG.implementingInstrument))
+    return Cell(
+        code, entry, status, since,
+        str(graph.value(precision, RDFS.label)) if precision is not None else None,
+        str(graph.value(record, WAKG.nationalNumber) or "") or None, instrument, url,
+        str(graph.value(graph.value(record, WAKG.carveOuts2017), RDFS.label) or "unknown"),
+        (since - plenary).days if since and plenary else None,
+        _sources(graph, record), _num(graph, record, WAKG.confidence),
+        str(graph.value(record, SKOS.editorialNote) or "") or None,
+        via=_code(via) if via is not None else None,
+        derived=graph.value(record, WAKG.derivedFrom) is not None,
+    )
+
+
+def _features(graph: Graph, codes: list[str]) -> dict[str, list[Feature]]:
     features: dict[str, list[Feature]] = {c: [] for c in codes}
     for node in set(graph.subjects(WAKG.featureOf, None)):
         code = _code(graph.value(node, WAKG.featureOf))
@@ -160,61 +204,53 @@ def compare(graph: Graph, jurisdictions: list[str] | None = None, entries: list[
         ))
     for items in features.values():
         items.sort(key=lambda f: (f.since or dt.date.max, f.name))
+    return features
 
-    comparison = Comparison(as_of, codes, labels, participants, wanted, plenary, cells, features)
-    comparison.graph = implementation_graph(comparison)
-    comparison.similarity = similarity(comparison)
-    comparison.clusters = clusters(comparison)
+
+def compare(graph: Graph, jurisdictions: list[str] | None = None, entries: list[str] | None = None,
+            as_of: dt.date | None = None) -> Comparison:
+    as_of = as_of or dt.date.today()
+    codes, wanted = _resolve(graph, jurisdictions, entries, as_of)
+    participants_now = temporal.participating_states(graph, as_of)
+    members_now = temporal.eu_member_states(graph, as_of)
+    plenary = {e: _date(graph, WA[e], WAKG.validFrom) for e in wanted}
+    records = _records(graph)
+    cells = {}
+    for code in codes:
+        for entry in wanted:
+            record = records.get((code, entry))
+            cells[(code, entry)] = (_cell(graph, record, code, entry, plenary[entry], as_of) if record is not None
+                                    else Cell(code, entry, "unknown", note=NO_RECORD, recorded=False))
+    comparison = Comparison(
+        as_of, codes, {c: _label(graph, c) for c in codes},
+        {c: (None if c == UNION else c in participants_now) for c in codes}, wanted, plenary, cells,
+        _features(graph, codes), {c: group_of(c, participants_now, members_now) for c in codes},
+        {c: c in members_now for c in codes}, union_features={UNION: _features(graph, [UNION])[UNION]})
+    comparison.graph = sim.implementation_graph(comparison)
+    comparison.similarity = sim.similarity(comparison)
+    comparison.clusters = sim.clusters(comparison)
+    comparison.incomparable = [c for c in codes if c not in set(sim.comparable(comparison))]
+    comparison.coverage = coverage.summarize(codes, wanted, cells)
     return comparison
 
 
-def traits(comparison: Comparison, code: str) -> set[str]:
-    """What a jurisdiction has: entries in force, 2017 notes adopted, kinds of national features."""
-    found = set()
-    for entry in comparison.entries:
-        cell = comparison.cells[(code, entry)]
-        if cell.status == "implemented":
-            found.add(f"entry:{entry}")
-        if cell.carve_outs_2017 == "adopted":
-            found.add(f"notes-2017:{entry}")
-    found |= {f"feature:{f.kind}" for f in comparison.features[code]}
-    return found
+def first_lag(comparison: Comparison, code: str) -> tuple[int, str] | None:
+    """The shortest lag of a jurisdiction and its entry, or None when no date is known."""
+    lags = [(comparison.cells[(code, e)].lag_days, e) for e in comparison.entries
+            if comparison.cells[(code, e)].lag_days is not None]
+    return min(lags) if lags else None
 
 
-def similarity(comparison: Comparison) -> dict[tuple[str, str], float]:
-    scores = {}
-    for a, b in combinations(comparison.jurisdictions, 2):
-        ta, tb = traits(comparison, a), traits(comparison, b)
-        union = ta | tb
-        scores[(a, b)] = round(len(ta & tb) / len(union), 3) if union else 0.0
-    return scores
+def same_as_union(comparison: Comparison, code: str) -> bool:
+    """A member state whose every cell is derived from the union's, on the union's dates: its row would
+    repeat the union's, so pictures and pages may show it in the union's place."""
+    if code == UNION or UNION not in comparison.jurisdictions:
+        return False
+    pairs = [(comparison.cells[(code, e)], comparison.cells[(UNION, e)]) for e in comparison.entries]
+    return all(mine.derived and (mine.status, mine.since) == (union.status, union.since) for mine, union in pairs)
 
 
-def clusters(comparison: Comparison) -> list[list[str]]:
-    graph = nx.Graph()
-    graph.add_nodes_from(comparison.jurisdictions)
-    for (a, b), score in comparison.similarity.items():
-        if score > 0:
-            graph.add_edge(a, b, weight=score)
-    if graph.number_of_edges() == 0:
-        return [[c] for c in comparison.jurisdictions]
-    groups = greedy_modularity_communities(graph, weight="weight")
-    return sorted((sorted(g) for g in groups), key=lambda g: (-len(g), g))
-
-
-def implementation_graph(comparison: Comparison) -> nx.Graph:
-    """Jurisdictions, entries and instruments: who implements what, through which instrument."""
-    graph = nx.Graph()
-    for code in comparison.jurisdictions:
-        graph.add_node(f"jur:{code}", kind="jurisdiction", label=code)
-    for entry in comparison.entries:
-        graph.add_node(f"wa:{entry}", kind="entry", label=entry)
-    for (code, entry), cell in comparison.cells.items():
-        if cell.status == "implemented":
-            graph.add_edge(f"jur:{code}", f"wa:{entry}", relation="implements")
-            if cell.instrument:
-                node = f"instrument:{cell.instrument}"
-                graph.add_node(node, kind="instrument", label=cell.instrument)
-                graph.add_edge(f"jur:{code}", node, relation="enacts")
-                graph.add_edge(node, f"wa:{entry}", relation="lists")
-    return graph
+def in_groups(comparison: Comparison) -> list[tuple[str, list[str]]]:
+    """The jurisdictions by group, in the order of GROUPS, each group in the comparison's order."""
+    return [(key, [c for c in comparison.jurisdictions if comparison.groups[c] == key])
+            for key in GROUPS if any(comparison.groups[c] == key for c in comparison.jurisdictions)]

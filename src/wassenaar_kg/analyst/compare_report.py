@@ -1,73 +1,130 @@
-"""Render a comparison: text matrix, CSV (one row per cell), JSON, and one self-contained HTML page."""
+"""Render a comparison as text (grouped matrix, coverage, lags, clusters), CSV (one row per cell) and JSON.
+
+The HTML page is compare_html; the pictures are charts. Every format lists every jurisdiction compared,
+the unknown cells included, and says how much is known.
+"""
 
 from __future__ import annotations
 
-import base64
 import csv
-import html
 import io
 import json
 
-from . import charts
-from .compare import Comparison
+from . import charts, compare_html
+from .compare import GROUPS, UNION, Comparison, first_lag, in_groups, same_as_union
+from .coverage import unknown_aspects
 
-CELL_FIELDS = ("jurisdiction", "entry", "status", "since", "precision", "lag_days", "national_number", "instrument",
-               "carve_outs_2017", "confidence", "sources", "note")
-SYMBOL = {"implemented": "yes", "not yet in force": "later", "not implemented": "no", "unknown": "?", "no record": "-"}
+CELL_FIELDS = ("jurisdiction", "group", "entry", "status", "since", "precision", "lag_days", "national_number", "instrument",
+               "carve_outs_2017", "via", "derived", "recorded", "unknown", "confidence", "sources", "note")
+SYMBOL = {"implemented": "Y", "not yet in force": "L", "not implemented": "N", "unknown": "?"}
+COVERAGE_COLUMNS = (("known", "known"), ("dated", "in_force_known"), ("number", "national_number_known"),
+                    ("notes", "notes_2017_known"))
 
 
-def _cell_row(cell) -> dict:
+def _cell_row(c: Comparison, cell) -> dict:
     return {
-        "jurisdiction": cell.jurisdiction, "entry": cell.entry, "status": cell.status,
+        "jurisdiction": cell.jurisdiction, "group": c.groups[cell.jurisdiction], "entry": cell.entry, "status": cell.status,
         "since": cell.since.isoformat() if cell.since else "", "precision": cell.precision or "",
         "lag_days": "" if cell.lag_days is None else cell.lag_days, "national_number": cell.national_number or "",
         "instrument": cell.instrument or "", "carve_outs_2017": cell.carve_outs_2017 or "",
+        "via": cell.via or "", "derived": cell.derived, "recorded": cell.recorded,
+        "unknown": " ".join(unknown_aspects(cell)),
         "confidence": "" if cell.confidence is None else cell.confidence,
         "sources": " ".join(cell.sources) or "unknown", "note": cell.note or "",
     }
 
 
-def render_table(c: Comparison) -> str:
-    width = max(len(e) for e in c.entries) + 2
-    lines = [f"Wassenaar cyber entries by jurisdiction, as of {c.as_of}  (yes = in force since; ? = unknown)"]
-    lines.append("entry".ljust(width) + "".join(j.ljust(16) for j in c.jurisdictions))
-    for entry in c.entries:
-        row = entry.ljust(width)
-        for code in c.jurisdictions:
-            cell = c.cells[(code, entry)]
-            text = SYMBOL[cell.status]
-            if cell.since and cell.status in ("implemented", "not yet in force"):
-                text = f"{text} {cell.since.isoformat()}"
-            row += text.ljust(16)
-        lines.append(row.rstrip())
-    lines.append("")
-    lines.append("Lag from the Wassenaar decision (2013-12-04) to entry into force, days (first entry):")
+def _dates(c: Comparison, code: str) -> str:
+    days = sorted({c.cells[(code, e)].since for e in c.entries if c.cells[(code, e)].since})
+    if not days:
+        return "unknown"
+    return days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
+
+
+def _matrix(c: Comparison) -> list[str]:
+    name_width = max(len(c.labels[j]) for j in c.jurisdictions) + 8
+    widths = [max(len(e), 2) + 1 for e in c.entries]
+    lines = ["jurisdiction".ljust(name_width) + "".join(e.ljust(w) for e, w in zip(c.entries, widths))
+             + "".join(h.ljust(7) for h, _ in COVERAGE_COLUMNS) + "in force"]
+    for key, codes in in_groups(c):
+        lines.append(GROUPS[key])
+        for code in codes:
+            cov = c.coverage["by_jurisdiction"][code]
+            symbols = [SYMBOL[c.cells[(code, e)].status] + ("*" if c.cells[(code, e)].derived else "") for e in c.entries]
+            lines.append(f"  {code:3} {c.labels[code]}".ljust(name_width) + "".join(s.ljust(w) for s, w in zip(symbols, widths))
+                         + "".join(str(cov[k]).ljust(7) for _, k in COVERAGE_COLUMNS) + _dates(c, code))
+    known = [str(c.coverage["by_entry"][e]["known"]) for e in c.entries]
+    lines.append(f"known (of {len(c.jurisdictions)})".ljust(name_width) + "".join(k.ljust(w) for k, w in zip(known, widths)))
+    return lines
+
+
+def _coverage_lines(c: Comparison) -> list[str]:
+    t = c.coverage["total"]
+    lines = [f"Coverage: {t['known']} of {t['cells']} cells known ({100 * t['known'] // max(t['cells'], 1)}%), "
+             f"{t['cells'] - t['recorded']} without any record.",
+             f"  Where they apply (all but not-implemented cells): date known {t['in_force_known']}, unknown {t['in_force_unknown']}; "
+             f"national number known {t['national_number_known']}, unknown {t['national_number_unknown']}; "
+             f"2017 notes known {t['notes_2017_known']}, unknown {t['notes_2017_unknown']}."]
+    unknown = [f"{j} {v['unknown']}" for j, v in c.coverage["by_jurisdiction"].items() if v["unknown"]]
+    lines.append("  Cells of unknown status by jurisdiction: " + (", ".join(unknown) or "none"))
+    return lines
+
+
+def _lag_lines(c: Comparison) -> list[str]:
+    """One line per jurisdiction; member states on the EU's lag by EU law share the EU's line."""
+    lines = ["Lag from the Wassenaar decision (2013-12-04) to entry into force, days (first entry):"]
+    same = [j for j in c.jurisdictions if first_lag(c, j) is not None and same_as_union(c, j)]
+    unknown = []
     for code in c.jurisdictions:
-        lags = [c.cells[(code, e)].lag_days for e in c.entries if c.cells[(code, e)].lag_days is not None]
-        lines.append(f"  {c.labels[code]:22} {min(lags) if lags else 'unknown'}")
-    lines.append("")
+        lag = first_lag(c, code)
+        if lag is None:
+            unknown.append(code)
+        elif code not in same:
+            lines.append(f"  {code:3} {c.labels[code]:28} {lag[0]:>5}  ({lag[1]})")
+        if code == UNION and same:
+            lines.append(f"      and by EU law {len(same)} member states: {', '.join(same)}")
+    lines.append("  unknown: " + (", ".join(unknown) or "none"))
+    return lines
+
+
+def render_table(c: Comparison) -> str:
+    lines = [f"Wassenaar cyber entries by jurisdiction, as of {c.as_of}",
+             "  Y in force, L adopted but not yet in force, N not implemented, ? unknown, * derived from EU law;",
+             f"  known/dated/number/notes: of {len(c.entries)} cells, how many have a known status, "
+             "entry-into-force date, national number, 2017-notes answer", ""]
+    lines += _matrix(c) + [""] + _coverage_lines(c) + [""] + _lag_lines(c) + [""]
     lines.append("Clusters of similar implementations: " + "; ".join(", ".join(g) for g in c.clusters))
+    lines.append("Not comparable (nothing known): " + (", ".join(c.incomparable) or "none"))
     beyond = {j: [f.name for f in fs if f.beyond_wassenaar] for j, fs in c.features.items()}
     lines.append("Controls beyond Wassenaar: " + ("; ".join(f"{j}: {', '.join(n)}" for j, n in beyond.items() if n) or "none recorded"))
     return "\n".join(lines) + "\n"
 
 
 def render_csv(c: Comparison) -> str:
+    """One row per cell; the `unknown` column lists what is unknown of it (coverage per cell)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CELL_FIELDS, lineterminator="\n")
     writer.writeheader()
     for code in c.jurisdictions:
         for entry in c.entries:
-            writer.writerow(_cell_row(c.cells[(code, entry)]))
+            writer.writerow(_cell_row(c, c.cells[(code, entry)]))
     return buffer.getvalue()
+
+
+def _jurisdiction(c: Comparison, code: str) -> dict:
+    return {"code": code, "name": c.labels[code], "group": c.groups[code], "wassenaar_participant": c.participants[code],
+            "eu_member": c.eu_members[code], "applies_via": sorted({c.cells[(code, e)].via for e in c.entries} - {None}),
+            "has_records": any(c.cells[(code, e)].recorded for e in c.entries)}
 
 
 def to_dict(c: Comparison) -> dict:
     return {
         "as_of": c.as_of.isoformat(),
-        "jurisdictions": [{"code": j, "name": c.labels[j], "wassenaar_participant": c.participants[j]} for j in c.jurisdictions],
+        "groups": GROUPS,
+        "jurisdictions": [_jurisdiction(c, j) for j in c.jurisdictions],
         "entries": [{"entry": e, "wassenaar_decision": c.plenary[e].isoformat() if c.plenary[e] else None} for e in c.entries],
-        "cells": [_cell_row(c.cells[(j, e)]) for j in c.jurisdictions for e in c.entries],
+        "coverage": c.coverage,
+        "cells": [_cell_row(c, c.cells[(j, e)]) for j in c.jurisdictions for e in c.entries],
         "features": [
             {"jurisdiction": f.jurisdiction, "feature": f.name, "kind": f.kind, "beyond_wassenaar": f.beyond_wassenaar,
              "description": f.description, "since": f.since.isoformat() if f.since else None,
@@ -76,95 +133,13 @@ def to_dict(c: Comparison) -> dict:
         ],
         "similarity": [{"a": a, "b": b, "jaccard": s} for (a, b), s in sorted(c.similarity.items())],
         "clusters": c.clusters,
+        "not_comparable": c.incomparable,
         "graph": {"nodes": c.graph.number_of_nodes(), "edges": c.graph.number_of_edges()},
     }
 
 
 def render_json(c: Comparison) -> str:
     return json.dumps(to_dict(c), indent=2, ensure_ascii=False) + "\n"
-
-
-def _img(data: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
-
-
-def _sources_html(sources) -> str:
-    if not sources:
-        return "unknown"
-    return " ".join(f'<a href="{html.escape(s)}">[{i}]</a>' for i, s in enumerate(sources, 1))
-
-
-CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#222;max-width:1400px}
-table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top}
-th{background:#f3f3f3}td.implemented{background:#e7f6e7}td.unknown,td.no-record{background:#f7f7f7;color:#777}
-td.not-implemented{background:#fbe4e4}td.not-yet-in-force{background:#fff6d6}small{color:#555}
-img{max-width:100%;border:1px solid #eee}caption{text-align:left;font-weight:bold}
-"""
-
-
-def render_html(c: Comparison) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(c.labels[j])}<br><small>{e(j)}"
-                   f"{'' if c.participants[j] is None else (' · WA' if c.participants[j] else ' · not WA')}</small></th>"
-                   for j in c.jurisdictions)
-    body = []
-    for entry in c.entries:
-        cells = []
-        for code in c.jurisdictions:
-            cell = c.cells[(code, entry)]
-            lines = [f"<b>{e(cell.status)}</b>"]
-            if cell.since:
-                lines.append(f"since {cell.since.isoformat()}" + (f" <small>({e(cell.precision)})</small>" if cell.precision and cell.precision != "exact date" else ""))
-            if cell.national_number:
-                lines.append(f"as {e(cell.national_number)}")
-            if cell.instrument:
-                lines.append(f"<small>{e(cell.instrument)}</small>")
-            if cell.carve_outs_2017 and cell.carve_outs_2017 != "unknown":
-                lines.append(f"<small>2017 notes: {e(cell.carve_outs_2017)}</small>")
-            conf = "" if cell.confidence is None else f" · confidence {cell.confidence}"
-            lines.append(f"<small>sources: {_sources_html(cell.sources)}{conf}</small>")
-            title = f' title="{e(cell.note)}"' if cell.note else ""
-            cells.append(f'<td class="{cell.status.replace(" ", "-")}"{title}>{"<br>".join(lines)}</td>')
-        body.append(f"<tr><th>{e(entry)}</th>{''.join(cells)}</tr>")
-    lag_rows = []
-    for code in c.jurisdictions:
-        lags = [(c.cells[(code, en)].lag_days, en) for en in c.entries if c.cells[(code, en)].lag_days is not None]
-        first = min(lags) if lags else None
-        lag_rows.append(f"<tr><td>{e(c.labels[code])}</td><td>{first[0] if first else 'unknown'}</td>"
-                        f"<td>{e(first[1]) if first else ''}</td><td>{len(lags)} of {len(c.entries)}</td></tr>")
-    feature_rows = []
-    for code in c.jurisdictions:
-        for f in c.features[code]:
-            feature_rows.append(
-                f"<tr><td>{e(c.labels[code])}</td><td>{e(f.name)}</td><td>{e(f.kind)}{' · beyond Wassenaar' if f.beyond_wassenaar else ''}</td>"
-                f"<td>{e(f.description)}</td><td>{f.since.isoformat() if f.since else 'unknown'}</td>"
-                f"<td><small>{_sources_html(f.sources)} · confidence {f.confidence}</small></td></tr>")
-    sim_rows = "".join(f"<tr><td>{e(a)}</td><td>{e(b)}</td><td>{s}</td></tr>"
-                       for (a, b), s in sorted(c.similarity.items(), key=lambda kv: -kv[1])[:30])
-    clusters = "".join(f"<li>{e(', '.join(c.labels[j] for j in g))}</li>" for g in c.clusters)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Wassenaar cyber entries: national implementations as of {c.as_of}</title>
-<link rel="icon" href="data:,"><style>{CSS}</style></head>
-<body>
-<h1>Wassenaar cyber entries: national implementations</h1>
-<p>As of {c.as_of}. The Wassenaar Arrangement agreed these entries at its plenary of 3–4 December 2013; each state
-implements them in its own law. Every cell comes from a cited implementation record of the wassenaar-kg knowledge
-graph ([n] links are its sources); "unknown" means no source read says. Hover a cell for its note.</p>
-<table><caption>Entry × jurisdiction</caption><tr><th>entry</th>{head}</tr>{''.join(body)}</table>
-<h2>Lag from the Wassenaar decision to entry into force</h2>
-<table><tr><th>jurisdiction</th><th>days (first entry)</th><th>entry</th><th>entries with a known date</th></tr>{''.join(lag_rows)}</table>
-<h2>Timeline</h2>{_img(charts.timeline(c), "timeline of entry into force")}
-<h2>Licensing features and deviations</h2>
-<table><tr><th>jurisdiction</th><th>feature</th><th>kind</th><th>description</th><th>since</th><th>sources</th></tr>{''.join(feature_rows)}</table>
-<h2>Similarity and clusters</h2>
-<p>Jaccard index of traits (entries in force, 2017 notes adopted, kinds of national features); clusters are modularity communities (networkx).</p>
-<ul>{clusters}</ul>
-{_img(charts.similarity_graph(c), "similarity graph of jurisdictions")}
-<table><tr><th>a</th><th>b</th><th>Jaccard</th></tr>{sim_rows}</table>
-<p><small>Generated by wassenaar-kg. Reading aid, not legal advice.</small></p>
-</body></html>
-"""
 
 
 def render(c: Comparison, fmt: str) -> str | bytes:
@@ -175,7 +150,7 @@ def render(c: Comparison, fmt: str) -> str | bytes:
     if fmt == "json":
         return render_json(c)
     if fmt == "html":
-        return render_html(c)
+        return compare_html.render_html(c)
     if fmt in ("png", "svg"):
         return charts.timeline(c, fmt)
     raise ValueError(fmt)

@@ -1,7 +1,7 @@
 """/api/compare and /compare: `wakg compare` over HTTP, as JSON and as its self-contained HTML page.
 
-Parameters are those of the command: jurisdictions and entries as comma-separated lists (default: all
-jurisdictions with data, the cyber entries), as_of an ISO date (default: the server's date). The HTML page
+Parameters are those of the command: jurisdictions and entries as comma-separated lists (default: every
+participating state on the date, the EU and every other jurisdiction with data; the cyber entries), as_of an ISO date (default: the server's date). The HTML page
 draws charts with matplotlib, which is not thread-safe: pages are rendered one at a time.
 """
 
@@ -15,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..analyst.compare import compare
-from ..analyst.compare_report import render_html, to_dict
+from ..analyst.compare_html import render_html
+from ..analyst.compare_report import to_dict
 from ..api import reference_graph
 from ..errors import InputError
 from .responses import error

@@ -1,7 +1,8 @@
 """Generate ontology/implementations.ttl: jurisdictions, instruments, implementation records, features.
 
 Dates that no source gives stay absent (never guessed); a month- or year-only date is recorded with its
-precision. Every record and instrument cites its sources and carries a confidence.
+precision. Every record and instrument cites its sources and carries a confidence. EU member states'
+records are derived from the EU's where the tables have none of their own (union_law).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from ..namespaces import COUNTRY, FACT, JUR, LAW, WA, WAKG, bind_prefixes
 from ..csv_tables import Row, read_table
 from .facts import SourceRegistry, check_unique
+from .impl_record import Record, cited, dated, from_row
+from .union_law import current_members, with_union_law
 
-ENTRIES = ("4.A.5", "4.D.1.a", "4.D.4", "4.E.1.a", "4.E.1.c", "5.A.1.j", "5.B.1.a", "5.D.1.a", "5.D.1.c", "5.E.1.a")
 STATUSES = {"implemented": WAKG.Implemented, "not-implemented": WAKG.NotImplemented, "unknown": WAKG.StatusUnknown}
 CARVE_OUTS = {"yes": WAKG.CarveOutsAdopted, "no": WAKG.CarveOutsNotAdopted, "unknown": WAKG.CarveOutsUnknown}
-PRECISIONS = {"exact": WAKG.ExactDate, "month": WAKG.MonthPrecision, "year": WAKG.YearPrecision, "unknown": None}
+PRECISIONS = {"exact": WAKG.ExactDate, "month": WAKG.MonthPrecision, "year": WAKG.YearPrecision,
+              "not-later-than": WAKG.NotLaterThan}
 FEATURE_KINDS = {
     "license-exception": WAKG.LicenseExceptionFeature,
     "general-authorisation": WAKG.GeneralAuthorisationFeature,
@@ -37,28 +40,22 @@ def jurisdiction_iri(code: str) -> URIRef:
     return JUR[code]
 
 
-def _cite(graph: Graph, node: URIRef, row: Row, sources: SourceRegistry) -> None:
-    cited = row.split("sources")
-    if not cited:
-        raise row.error("sources", "every row needs at least one source id")
-    for source_id in cited:
-        graph.add((node, DCTERMS.source, sources.iri(source_id, row)))
-    graph.add((node, WAKG.confidence, Literal(Decimal(str(row.confidence())), datatype=XSD.decimal)))
-    if row.values.get("note"):
-        graph.add((node, SKOS.editorialNote, Literal(row["note"], lang="en")))
+def _cite(graph: Graph, node: URIRef, sources: tuple[URIRef, ...], confidence: Decimal, note: str) -> None:
+    for source in sources:
+        graph.add((node, DCTERMS.source, source))
+    graph.add((node, WAKG.confidence, Literal(confidence, datatype=XSD.decimal)))
+    if note:
+        graph.add((node, SKOS.editorialNote, Literal(note, lang="en")))
 
 
-def _dated(graph: Graph, node: URIRef, row: Row, date_field: str, precision_field: str) -> None:
-    day = row.date(date_field, required=False)
-    precision = row.choice(precision_field, tuple(PRECISIONS))
-    if day is None:
-        if precision != "unknown":
-            raise row.error(precision_field, "a precision other than 'unknown' needs a date")
-        return
-    if precision == "unknown":
-        raise row.error(precision_field, "a date needs its precision (exact, month or year)")
-    graph.add((node, WAKG.validFrom, Literal(day, datatype=XSD.date)))
-    graph.add((node, WAKG.startPrecision, PRECISIONS[precision]))
+def _cite_row(graph: Graph, node: URIRef, row: Row, sources: SourceRegistry) -> None:
+    _cite(graph, node, cited(row, sources), Decimal(str(row.confidence())), row.values.get("note", ""))
+
+
+def _dated(graph: Graph, node: URIRef, day, precision: str | None) -> None:
+    if day is not None:
+        graph.add((node, WAKG.validFrom, Literal(day, datatype=XSD.date)))
+        graph.add((node, WAKG.startPrecision, PRECISIONS[precision]))
 
 
 def _jurisdiction(graph: Graph, code: str, row: Row, field: str) -> URIRef:
@@ -76,17 +73,14 @@ def _jurisdiction(graph: Graph, code: str, row: Row, field: str) -> URIRef:
     return node
 
 
-def build_implementations(tables: Path, sources: SourceRegistry) -> Graph:
-    graph = bind_prefixes(Graph())
-
-    instruments = read_table(tables / "impl-instruments.csv", (
+def _instruments(graph: Graph, tables: Path, sources: SourceRegistry) -> set[str]:
+    """Add the instruments; return their ids."""
+    rows = read_table(tables / "impl-instruments.csv", (
         "id", "jurisdiction", "title", "number", "url", "adopted", "in_force", "in_force_precision",
         "sources", "confidence", "note"))
-    check_unique(instruments, ("id",))
-    known_instruments = set()
-    for row in instruments:
+    check_unique(rows, ("id",))
+    for row in rows:
         node = LAW[row["id"]]
-        known_instruments.add(row["id"])
         graph.add((node, RDF.type, WAKG.LegalInstrument))
         graph.add((node, RDFS.label, Literal(row["title"], lang="en")))
         graph.add((node, WAKG.instrumentOf, _jurisdiction(graph, row["jurisdiction"], row, "jurisdiction")))
@@ -98,40 +92,38 @@ def build_implementations(tables: Path, sources: SourceRegistry) -> Graph:
         adopted = row.date("adopted", required=False)
         if adopted:
             graph.add((node, WAKG.adoptedOn, Literal(adopted, datatype=XSD.date)))
-        _dated(graph, node, row, "in_force", "in_force_precision")
-        _cite(graph, node, row, sources)
+        _dated(graph, node, *dated(row, "in_force", "in_force_precision"))
+        _cite_row(graph, node, row, sources)
+    return {row["id"] for row in rows}
 
-    entries = read_table(tables / "impl-entries.csv", (
-        "jurisdiction", "entry", "status", "national_number", "instrument", "in_force", "in_force_precision",
-        "carve_outs_2017", "sources", "confidence", "note"))
-    check_unique(entries, ("jurisdiction", "entry"))
-    for row in entries:
-        entry = row.choice("entry", ENTRIES)
-        code = row["jurisdiction"]
-        node = FACT[f"impl-{code}-{entry}"]
-        graph.add((node, RDF.type, WAKG.Implementation))
-        graph.add((node, RDFS.label, Literal(f"{code} implementation of {entry}", lang="en")))
-        graph.add((node, WAKG.implementingJurisdiction, _jurisdiction(graph, code, row, "jurisdiction")))
-        graph.add((node, WAKG.implementedEntry, WA[entry]))
-        status = row.choice("status", tuple(STATUSES))
-        graph.add((node, WAKG.implementationStatus, STATUSES[status]))
-        if row["national_number"]:
-            graph.add((node, WAKG.nationalNumber, Literal(row["national_number"])))
-        if row["instrument"]:
-            if row["instrument"] not in known_instruments:
-                raise row.error("instrument", f"unknown instrument id '{row['instrument']}'")
-            graph.add((node, WAKG.implementingInstrument, LAW[row["instrument"]]))
-        _dated(graph, node, row, "in_force", "in_force_precision")
-        if status != "implemented" and row.date("in_force", required=False):
-            raise row.error("in_force", f"an entry with status '{status}' cannot have an entry-into-force date")
-        graph.add((node, WAKG.carveOuts2017, CARVE_OUTS[row.choice("carve_outs_2017", tuple(CARVE_OUTS))]))
-        _cite(graph, node, row, sources)
 
-    features = read_table(tables / "impl-features.csv", (
+def _record(graph: Graph, record: Record) -> None:
+    node = FACT[f"impl-{record.code}-{record.entry}"]
+    label = f"{record.code} implementation of {record.entry}" + (" (derived from EU law)" if record.derived else "")
+    graph.add((node, RDF.type, WAKG.Implementation))
+    graph.add((node, RDFS.label, Literal(label, lang="en")))
+    graph.add((node, WAKG.implementingJurisdiction, _jurisdiction(graph, record.code, record.row, "jurisdiction")))
+    graph.add((node, WAKG.implementedEntry, WA[record.entry]))
+    graph.add((node, WAKG.implementationStatus, STATUSES[record.status]))
+    if record.national_number:
+        graph.add((node, WAKG.nationalNumber, Literal(record.national_number)))
+    if record.instrument:
+        graph.add((node, WAKG.implementingInstrument, LAW[record.instrument]))
+    if record.applies_via:
+        graph.add((node, WAKG.appliesVia, jurisdiction_iri(record.applies_via)))
+    if record.derived:
+        graph.add((node, WAKG.derivedFrom, FACT[f"impl-{record.applies_via}-{record.entry}"]))
+    _dated(graph, node, record.in_force, record.precision)
+    graph.add((node, WAKG.carveOuts2017, CARVE_OUTS[record.carve_outs]))
+    _cite(graph, node, record.sources, record.confidence, record.note)
+
+
+def _features(graph: Graph, tables: Path, sources: SourceRegistry) -> None:
+    rows = read_table(tables / "impl-features.csv", (
         "jurisdiction", "feature", "kind", "description", "valid_from", "valid_from_precision", "sources",
         "confidence", "note"))
-    check_unique(features, ("jurisdiction", "feature"))
-    for row in features:
+    check_unique(rows, ("jurisdiction", "feature"))
+    for row in rows:
         code = row["jurisdiction"]
         slug = "".join(c if c.isalnum() else "-" for c in row["feature"].lower()).strip("-")
         node = FACT[f"feature-{code}-{slug}"]
@@ -141,6 +133,19 @@ def build_implementations(tables: Path, sources: SourceRegistry) -> Graph:
         graph.add((node, SKOS.definition, Literal(row["description"], lang="en")))
         graph.add((node, WAKG.featureOf, _jurisdiction(graph, code, row, "jurisdiction")))
         graph.add((node, WAKG.featureKind, FEATURE_KINDS[kind]))
-        _dated(graph, node, row, "valid_from", "valid_from_precision")
-        _cite(graph, node, row, sources)
+        _dated(graph, node, *dated(row, "valid_from", "valid_from_precision"))
+        _cite_row(graph, node, row, sources)
+
+
+def build_implementations(tables: Path, sources: SourceRegistry) -> Graph:
+    graph = bind_prefixes(Graph())
+    instruments = _instruments(graph, tables, sources)
+    rows = read_table(tables / "impl-entries.csv", (
+        "jurisdiction", "entry", "status", "national_number", "instrument", "in_force", "in_force_precision",
+        "carve_outs_2017", "sources", "confidence", "note"))
+    check_unique(rows, ("jurisdiction", "entry"))
+    records = [from_row(row, sources, instruments) for row in rows]
+    for record in with_union_law(records, current_members(tables, sources)):
+        _record(graph, record)
+    _features(graph, tables, sources)
     return graph
