@@ -64,15 +64,12 @@ def test_all_42_participating_states_the_eu_and_its_members_are_compared_by_defa
     assert order == sorted(order, key=["union", "eu-member", "participant", "adopter"].index)
 
 
-def test_a_participant_without_records_has_ten_unknown_cells_of_its_own(comparison):
-    without = [j for j in _codes("wassenaar-participation.csv")
-               if not any(comparison.cells[(j, e)].recorded for e in comparison.entries)]
-    assert without, "every participant has records now: pick another example"
-    for code in without:
-        for entry in comparison.entries:
-            cell = comparison.cells[(code, entry)]
-            assert (cell.status, cell.sources, cell.since, cell.confidence) == ("unknown", (), None, None)
-        assert comparison.coverage["by_jurisdiction"][code]["unknown"] == 10
+def test_a_participant_with_unknown_records_has_ten_unknown_cells_with_their_sources(comparison):
+    """Argentina's rows say 'unknown' for every entry, with the sources that were read about its control list."""
+    for entry in comparison.entries:
+        cell = comparison.cells[("AR", entry)]
+        assert cell.status == "unknown" and cell.recorded and cell.sources and cell.since is None
+    assert comparison.coverage["by_jurisdiction"]["AR"]["unknown"] == 10
 
 
 def test_derived_member_cells_cite_the_eu_law(comparison):
@@ -115,14 +112,16 @@ def test_similarity_and_clusters(comparison):
 
 
 def test_unknown_is_no_evidence_of_similarity(comparison):
-    """KR (records saying unknown) and AR (no records) know nothing: no score with anyone, no cluster."""
-    assert {"AR", "KR"} <= set(comparison.incomparable)
+    """AR and KR (records saying unknown for every entry; KR has a feature, which alone says nothing of how it
+    implements the entries) are not compared: no score with anyone, no cluster."""
+    assert {"AR", "KR", "RU", "UA", "ZA", "ME"} <= set(comparison.incomparable)
     assert not [pair for pair in comparison.similarity if {"AR", "KR"} & set(pair)]
-    # Switzerland's 2017 notes are unknown: they neither raise nor lower its similarity to the EU
-    ch, eu = comparison.cells[("CH", "4.A.5")], comparison.cells[("EU", "4.A.5")]
-    assert ch.carve_outs_2017 == "unknown" and eu.carve_outs_2017 == "adopted"
+    assert not [group for group in comparison.clusters if "KR" in group]
+    # Mexico's 2017 notes are unknown: they neither raise nor lower its similarity to the EU
+    mx, eu = comparison.cells[("MX", "4.A.5")], comparison.cells[("EU", "4.A.5")]
+    assert mx.carve_outs_2017 == "unknown" and eu.carve_outs_2017 == "adopted"
     from wassenaar_kg.analyst.similarity import evidence
-    assert not any(item.startswith("notes-2017:") for item in evidence(comparison, "CH"))
+    assert not any(item.startswith("notes-2017:") for item in evidence(comparison, "MX"))
 
 
 def test_json_and_csv(comparison):
@@ -139,7 +138,7 @@ def test_json_and_csv(comparison):
         assert coverage["total"][key] == sum(v[key] for v in coverage["by_entry"].values())
     assert coverage["total"]["known"] + coverage["total"]["unknown"] == coverage["total"]["cells"]
     ar = next(j for j in doc["jurisdictions"] if j["code"] == "AR")
-    assert ar["group"] == "participant" and ar["wassenaar_participant"] and not ar["has_records"]
+    assert ar["group"] == "participant" and ar["wassenaar_participant"] and ar["has_records"]
     fr = next(j for j in doc["jurisdictions"] if j["code"] == "FR")
     assert fr["eu_member"] and fr["applies_via"] == ["EU"]
     rows = list(csv.DictReader(render(comparison, "csv").splitlines()))

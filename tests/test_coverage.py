@@ -89,12 +89,33 @@ def test_cli_json_has_every_jurisdiction_and_a_coverage_object(capsys):
     assert doc["coverage"]["by_jurisdiction"]["AR"]["unknown"] == 10
 
 
-def test_query_reports_a_participant_without_rows_as_ten_unknown_cells(store):
+def test_query_reports_a_participant_of_unknown_status_as_ten_unknown_cells(store):
     rows = [r for r in run(store) if r["jurisdiction"] == "AR"]
     assert [r["entry"] for r in rows] == list(ENTRIES)
     assert {r["unknown"] for r in rows} == {"status, in force, national number, 2017 notes"}
-    assert {(r["unknownCells"], r["cells"], r["hasRecord"]) for r in rows} == {("10", "10", "false")}
+    assert {(r["unknownCells"], r["cells"], r["hasRecord"]) for r in rows} == {("10", "10", "true")}
     assert rows[0]["name"] == "Argentina"
+
+
+def test_a_participant_without_rows_is_compared_and_reported(tmp_path):
+    """A participating state with no row at all (Argentina's removed from a copy of the tables) is still
+    compared — ten unknown cells with no sources of their own — and the query reports it from the
+    participation data."""
+    copy = tmp_path / "ontology"
+    shutil.copytree(ontology_dir(), copy, ignore=shutil.ignore_patterns("prebuilt"))
+    entries = copy / "tables" / "impl-entries.csv"
+    entries.write_text("".join(line for line in entries.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if not line.startswith("AR,")), encoding="utf-8")
+    write_modules(copy)
+    graph = load_graph(copy)
+    comparison = compare(graph, None, None, AS_OF)
+    for entry in comparison.entries:
+        cell = comparison.cells[("AR", entry)]
+        assert (cell.status, cell.sources, cell.since, cell.confidence, cell.recorded) == ("unknown", (), None, None, False)
+    assert comparison.coverage["by_jurisdiction"]["AR"]["unknown"] == 10
+    rows = [r for r in run(store_from(graph)) if r["jurisdiction"] == "AR"]
+    assert [r["entry"] for r in rows] == list(ENTRIES)
+    assert {(r["unknownCells"], r["cells"], r["hasRecord"]) for r in rows} == {("10", "10", "false")}
 
 
 def test_query_agrees_with_the_comparison_cell_by_cell(store, comparison):
@@ -108,10 +129,10 @@ def test_query_agrees_with_the_comparison_cell_by_cell(store, comparison):
 
 
 def test_query_sees_the_participants_of_its_date(store):
-    """A participating state without records is listed from its accession on; one with records (India,
-    which joined on 2017-12-08) whenever it has unknowns."""
+    """A jurisdiction with records is listed whenever it has unknowns (India, which joined on 2017-12-08, and
+    South Africa, which joined in 2005, on 2000-01-01 too: their rows say unknown)."""
     early = {r["jurisdiction"] for r in run(store, as_of="2000-01-01")}
-    assert {"AR", "RU", "IN"} <= early and "ZA" not in early  # South Africa joined in 2005
+    assert {"AR", "RU", "IN", "ZA"} <= early
 
 
 def test_query_and_coverage_are_right_for_derived_member_records(tmp_path):

@@ -218,38 +218,36 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_text(text: str, output: Path | None) -> None:
+    """Text to -o (atomically, then 'wrote FILE' on stderr) or to standard output."""
+    if output:
+        from .atomic import atomic_writer
+
+        with atomic_writer(output) as handle:
+            handle.write(text)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from .analyst.diff_report import render
     from .analyst.law_diff import diff
-    from .atomic import atomic_writer
     from .decide.vocabulary import coverage_through
 
     through = coverage_through()
     if through is not None and args.to_date > through:
         print(f"wakg: warning: --to {args.to_date} is after {through}, the last day the bundled law was verified: "
               "changes after it are not known", file=sys.stderr)
-    text = render(diff(args.from_date, args.to_date, args.data, args.engine), args.format)
-    if args.output:
-        with atomic_writer(args.output) as handle:
-            handle.write(text)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _write_text(render(diff(args.from_date, args.to_date, args.data, args.engine), args.format), args.output)
     return 0
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
     from .analyst.trace import problems, render_json, render_markdown, trace_rows
-    from .atomic import atomic_writer
 
     rows = trace_rows()
-    text = render_json(rows) if args.format == "json" else render_markdown(rows)
-    if args.output:
-        with atomic_writer(args.output) as handle:
-            handle.write(text)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _write_text(render_json(rows) if args.format == "json" else render_markdown(rows), args.output)
     for problem in problems(rows):
         print(f"trace: {problem}", file=sys.stderr)
     return 0

@@ -234,6 +234,17 @@ def compare(graph: Graph, jurisdictions: list[str] | None = None, entries: list[
     return comparison
 
 
+def date_text(cell) -> str:
+    """An entry-into-force date as precisely as it is known: 2015-04 for a month, 2015 for a year."""
+    if cell.since is None:
+        return "unknown"
+    if cell.precision == "month precision":
+        return cell.since.isoformat()[:7]
+    if cell.precision == "year precision":
+        return cell.since.isoformat()[:4]
+    return cell.since.isoformat()
+
+
 def first_lag(comparison: Comparison, code: str) -> tuple[int, str] | None:
     """The shortest lag of a jurisdiction and its entry, or None when no date is known."""
     lags = [(comparison.cells[(code, e)].lag_days, e) for e in comparison.entries

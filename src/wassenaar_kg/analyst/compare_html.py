@@ -12,7 +12,7 @@ import base64
 import html
 
 from . import charts, similarity as sim
-from .compare import GROUPS, Comparison, first_lag, in_groups, same_as_union
+from .compare import GROUPS, Comparison, date_text, first_lag, in_groups, same_as_union
 
 e = html.escape
 SHORT = {"implemented": "yes", "not yet in force": "later", "not implemented": "no", "unknown": "?"}
@@ -65,17 +65,25 @@ def _role(c: Comparison, code: str) -> str:
     return "WA participant" if c.participants[code] else "not in WA"
 
 
-def _short(number: str, limit: int = 12) -> str:
-    """The national number without its parenthesis, cut to fit a column (the full one is inside)."""
-    head = number.split(" (")[0]
-    return head if len(head) <= limit else head[:limit - 1] + "…"
+def _short(number: str, limit: int = 10) -> str:
+    """The national number without its parenthesis, cut to fit a column (the full one is inside); a wide
+    (CJK) character takes two places."""
+    import unicodedata
+
+    head, used, kept = number.split(" (")[0], 0, []
+    for char in head:
+        used += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        kept.append(char)
+        if used > limit:
+            return "".join(kept[:-1]).rstrip() + "…"
+    return head
 
 
 def _details(cell) -> str:
     if not cell.recorded:
         return "<small>no record</small>"
     facts = [f"national number: {e(cell.national_number or 'unknown')}", f"instrument: {e(cell.instrument or 'unknown')}",
-             f"in force: {cell.since.isoformat() if cell.since else 'unknown'}"
+             f"in force: {date_text(cell)}"
              + (f" ({e(cell.precision)})" if cell.precision else ""),
              f"2017 notes: {e(cell.carve_outs_2017 or 'unknown')}",
              f"confidence {cell.confidence}" + (" · derived from the EU record" if cell.derived else ""),
@@ -88,7 +96,7 @@ def _cell(cell) -> str:
     classes = ["cell", cell.status.replace(" ", "-")] + (["derived"] if cell.derived else [])
     head = f"<b>{SHORT[cell.status]}</b>"
     if cell.since and cell.status in ("implemented", "not yet in force"):  # a date in a green cell says "in force since"
-        head = ("<b>later</b> " if cell.status == "not yet in force" else "") + cell.since.isoformat()
+        head = ("<b>later</b> " if cell.status == "not yet in force" else "") + date_text(cell)
         head += "" if cell.precision in (None, "exact date") else "<small>~</small>"
     if cell.via:
         head += f'<sup class="via" title="EU law applies">{e(cell.via)}</sup>'

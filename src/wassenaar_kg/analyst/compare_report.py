@@ -11,7 +11,7 @@ import io
 import json
 
 from . import charts, compare_html
-from .compare import GROUPS, UNION, Comparison, first_lag, in_groups, same_as_union
+from .compare import GROUPS, UNION, Comparison, date_text, first_lag, in_groups, same_as_union
 from .coverage import unknown_aspects
 
 CELL_FIELDS = ("jurisdiction", "group", "entry", "status", "since", "precision", "lag_days", "national_number", "instrument",
@@ -35,10 +35,11 @@ def _cell_row(c: Comparison, cell) -> dict:
 
 
 def _dates(c: Comparison, code: str) -> str:
-    days = sorted({c.cells[(code, e)].since for e in c.entries if c.cells[(code, e)].since})
-    if not days:
+    cells = sorted({(c.cells[(code, e)].since, date_text(c.cells[(code, e)])) for e in c.entries
+                    if c.cells[(code, e)].since})
+    if not cells:
         return "unknown"
-    return days[0].isoformat() if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    return cells[0][1] if len(cells) == 1 else f"{cells[0][1]}..{cells[-1][1]}"
 
 
 def _matrix(c: Comparison) -> list[str]:
@@ -80,10 +81,26 @@ def _lag_lines(c: Comparison) -> list[str]:
         if lag is None:
             unknown.append(code)
         elif code not in same:
-            lines.append(f"  {code:3} {c.labels[code]:28} {lag[0]:>5}  ({lag[1]})")
+            cell = c.cells[(code, lag[1])]
+            rough = "" if cell.precision in (None, "exact date") else f", {date_text(cell)}: {cell.precision}"
+            lines.append(f"  {code:3} {c.labels[code]:28} {lag[0]:>5}  ({lag[1]}{rough})")
         if code == UNION and same:
             lines.append(f"      and by EU law {len(same)} member states: {', '.join(same)}")
     lines.append("  unknown: " + (", ".join(unknown) or "none"))
+    return lines
+
+
+def _feature_lines(c: Comparison) -> list[str]:
+    """The licensing features side by side: per kind, the jurisdictions that have one (the EU's apply to its
+    member states by EU law) and how many are recorded."""
+    by_kind: dict[str, dict[str, int]] = {}
+    for code, features in c.features.items():
+        for f in features:
+            by_kind.setdefault(f.kind, {}).setdefault(code, 0)
+            by_kind[f.kind][code] += 1
+    lines = ["Licensing features by kind (jurisdiction: features recorded; the EU's apply in its member states):"]
+    for kind in sorted(by_kind):
+        lines.append(f"  {kind}: " + ", ".join(f"{j} {n}" for j, n in sorted(by_kind[kind].items())))
     return lines
 
 
@@ -95,6 +112,7 @@ def render_table(c: Comparison) -> str:
     lines += _matrix(c) + [""] + _coverage_lines(c) + [""] + _lag_lines(c) + [""]
     lines.append("Clusters of similar implementations: " + "; ".join(", ".join(g) for g in c.clusters))
     lines.append("Not comparable (nothing known): " + (", ".join(c.incomparable) or "none"))
+    lines += [""] + _feature_lines(c) + [""]
     beyond = {j: [f.name for f in fs if f.beyond_wassenaar] for j, fs in c.features.items()}
     lines.append("Controls beyond Wassenaar: " + ("; ".join(f"{j}: {', '.join(n)}" for j, n in beyond.items() if n) or "none recorded"))
     return "\n".join(lines) + "\n"

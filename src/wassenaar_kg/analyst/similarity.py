@@ -4,7 +4,8 @@ Similarity is the Jaccard index of two jurisdictions' traits (entries in force, 
 of national features), counted only where both are known: an entry whose status one of them does not
 know, the 2017 notes one of them does not know, the features of a jurisdiction with none recorded are no
 evidence either way. Unknown is not "not implemented". A pair with no shared evidence has no similarity;
-a jurisdiction with no known cell and no feature is left out of the clusters (modularity communities).
+a jurisdiction that knows the status of no entry is left out of the clusters (modularity communities): its
+features alone (a catch-all, say) say nothing about how it implements the entries.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def features(comparison, code: str) -> list:
 
 
 def evidence(comparison, code: str) -> set[str]:
-    """The questions a jurisdiction's data answers: entry:E (status known), notes-2017:E, features."""
+    """The questions a jurisdiction's data answers: entry:E (status known), notes-2017:E, features; nothing
+    when it knows the status of no entry."""
     known = set()
     for entry in comparison.entries:
         cell = comparison.cells[(code, entry)]
@@ -35,6 +37,8 @@ def evidence(comparison, code: str) -> set[str]:
             known.add(f"entry:{entry}")
         if cell.carve_outs_2017 in ("adopted", "not adopted"):
             known.add(f"notes-2017:{entry}")
+    if not known:
+        return set()
     if features(comparison, code):
         known.add("features")
     return known
