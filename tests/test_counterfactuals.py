@@ -128,10 +128,13 @@ def test_engines_and_the_stream_agree(tmp_path):
     assert seen["reference"] == seen["fast"]
 
 
-def test_once_per_situation():
+def test_once_per_situation(tmp_path, monkeypatch):
     """Rows sharing a situation share one computation (and one result)."""
     from wassenaar_kg.decide.records import check_values
     from wassenaar_kg.decide.vocabulary import vocabulary
+    from wassenaar_kg.kg import cache
+
+    monkeypatch.setenv(cache.ENV_CACHE_DIR, str(tmp_path / "cache"))  # no counterfactuals of earlier runs
 
     records = [check_values({k: str(v) for k, v in _export(id=f"r{i}", date=f"2026-07-{10 + i % 5:02}").items()},
                             vocabulary(), "<test>", i, None) for i in range(50)]
@@ -182,3 +185,26 @@ def test_json_lines_of_the_fast_stream_equal_the_reference_engine(capsys):
             d.pop("engine")
     assert lines["reference"] == lines["fast"]
     assert any(d["counterfactuals"] for d in lines["fast"])
+
+
+def test_kept_per_situation_for_later_runs_and_a_corrupt_cache_is_ignored(tmp_path, monkeypatch):
+    """A second run reads the counterfactuals the first one computed (the same ones); a damaged cache entry
+    is ignored and computed again."""
+    from wassenaar_kg.decide import counterfactuals
+    from wassenaar_kg.decide.records import check_values
+    from wassenaar_kg.decide.vocabulary import vocabulary
+    from wassenaar_kg.kg import cache
+
+    monkeypatch.setenv(cache.ENV_CACHE_DIR, str(tmp_path / "cache"))
+    record = check_values({k: str(v) for k, v in _export().items()}, vocabulary(), "<test>", 1, None)
+    first = Finder()
+    expected = first.of(record)
+    first.close()
+    second = Finder()
+    assert second.stored == 1 and second.of(record) == expected
+    second.close()
+    entry = cache.entry_path(counterfactuals._cache_name())
+    entry.write_bytes(entry.read_bytes()[:100])
+    third = Finder()
+    assert third.stored == 0 and third.of(record) == expected
+    third.close()

@@ -86,7 +86,8 @@ class Writer:
         if self.fmt == "csv":
             self.handle.write(batch.csv())
         elif self.fmt == "jsonl":
-            self.handle.write(batch.jsonl(self.finder))
+            for text in batch.jsonl_chunks(self.finder):
+                self.handle.write(text)
         elif self.finder is not None:
             self.determinations(batch.with_counterfactuals(self.finder))
         else:

@@ -96,6 +96,7 @@ def neighbours(record: ExportRecord, tables, destinations: Iterable[str]) -> lis
 
 
 GROUPED = ("destination",)  # inputs whose values are grouped by outcome
+CHUNK = 40  # situations whose neighbours (about 90 each) are decided in one batch
 
 
 def group(found: list[tuple[str, tuple, object]]) -> tuple[Counterfactual, ...]:
@@ -127,7 +128,8 @@ class Finder:
         self.table = fast.load_decisions(processes)
         self.context = Context(self.table.tables, vocabulary())
         self.destinations = sorted(set(vocabulary().destinations.values()))
-        self.known: dict = {}
+        self.known: dict = {} if kg is not None else _load()
+        self.stored = len(self.known)
         self.texts: dict = {}
 
     def _decide(self, records: list[ExportRecord]) -> list:
@@ -147,11 +149,12 @@ class Finder:
             key = key_of(record, self.context)
             if key not in self.known and key not in todo:
                 todo[key] = neighbours(record, self.table.tables, self.destinations)
-        if not todo:
-            return
-        decided = iter(self._decide([variant for found in todo.values() for _, _, variant in found]))
-        for key, found in todo.items():
-            self.known[key] = group([(name, values, next(decided)) for name, values, _ in found])
+        keys = list(todo)
+        for start in range(0, len(keys), CHUNK):  # bounded batches: the rules' store holds a batch's triples
+            chunk = keys[start:start + CHUNK]
+            decided = iter(self._decide([variant for key in chunk for _, _, variant in todo[key]]))
+            for key in chunk:
+                self.known[key] = group([(name, values, next(decided)) for name, values, _ in todo[key]])
 
     def of(self, record: ExportRecord) -> tuple[Counterfactual, ...]:
         from .situation import key_of
@@ -185,3 +188,38 @@ class Finder:
 
         self.table.close()
         fast.store_decisions(self.table)
+        if self.kg is None and len(self.known) > self.stored:
+            _store(self.known)
+
+
+def _cache_name() -> str:
+    """Kept beside the decisions, under a name that changes with them (the ontology, the rules, a screening
+    list): a situation key means the same situation only for the same tables."""
+    from .fast import _decisions_name
+
+    return _decisions_name().replace("fast-decisions-", "fast-counterfactuals-v1-")
+
+
+def _load() -> dict:
+    """Counterfactuals earlier runs computed, by situation (an unreadable cache is ignored and rewritten)."""
+    import pickle
+
+    from ..kg.cache import read_cached
+
+    stored = read_cached(_cache_name())
+    if stored is None:
+        return {}
+    try:
+        found = pickle.loads(stored)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _store(known: dict) -> None:
+    """Write the counterfactuals by situation, keeping those a concurrent run stored meanwhile."""
+    import pickle
+
+    from ..kg.cache import write_cached
+
+    write_cached(_cache_name(), pickle.dumps({**_load(), **known}, protocol=pickle.HIGHEST_PROTOCOL))

@@ -579,10 +579,20 @@ def load_decisions(processes: int = 1) -> DecisionStore:
 
 
 def store_decisions(table: DecisionStore) -> None:
-    """Keep new decisions for later runs (the cache key changes with the ontology and the rules)."""
+    """Keep new decisions for later runs (the cache key changes with the ontology and the rules). What another
+    table stored meanwhile (a concurrent run, or the counterfactuals' own table in this one) is kept too."""
     if len(table.decisions) == table.stored:
         return
-    write_cached(_decisions_name(), pickle.dumps(table.decisions, protocol=pickle.HIGHEST_PROTOCOL))
+    decisions = table.decisions
+    stored = read_cached(_decisions_name())
+    if stored is not None:
+        try:
+            earlier = pickle.loads(stored)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            earlier = None
+        if isinstance(earlier, dict) and len(earlier) > table.stored:
+            decisions = {**earlier, **table.decisions}
+    write_cached(_decisions_name(), pickle.dumps(decisions, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def determinations(records: list[ExportRecord], table: DecisionStore | None = None) -> list[Determination]:
