@@ -1,5 +1,6 @@
 """Counterfactuals (`wakg check --counterfactuals`): for an export that needs a license, the changes of one
 input that would authorize it, each with the verdict, exception and deciding provisions that would then apply.
+Scenario cases (tests/scenarios/*.yaml) pin them with a `counterfactuals:` list beside their expected verdict.
 
 The expected counterfactuals are written from 15 CFR 740.22 and the dated tables, not read off the code: a
 Chinese non-government end user is barred from ACE by (c)(1)(iii) unless (A) favorable-treatment end users
@@ -105,6 +106,43 @@ def test_every_counterfactual_is_authorized_and_changes_one_input(decided):
         for c in d.counterfactuals:
             assert c.verdict in ("license_exception", "no_license_required")
             assert list(c.to_dict()["change"]) == [c.field]
+
+
+def _scenario_cases():
+    import yaml
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "scenarios"
+    return [pytest.param(case, id=f"{path.stem}:{case['input']['id']}")
+            for path in sorted(folder.glob("*.yaml")) for case in yaml.safe_load(path.read_text(encoding="utf-8"))
+            if "counterfactuals" in case]
+
+
+SCENARIO_CASES = _scenario_cases()
+
+
+@pytest.fixture(scope="module")
+def scenarios_decided():
+    exports = [{k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in p.values[0]["input"].items()}
+               for p in SCENARIO_CASES]
+    return {d.id: d for d in api.check(exports, engine="reference", counterfactuals=True).determinations}
+
+
+@pytest.mark.parametrize("case", SCENARIO_CASES)
+def test_scenario_counterfactuals(case, scenarios_decided):
+    """tests/scenarios/*.yaml: the counterfactuals a case lists are among those computed, with the verdict,
+    exception and deciding provisions it states; those under not_counterfactuals are not."""
+    got = scenarios_decided[case["input"]["id"]]
+    assert got.verdict == case["expected"]["verdict"] == "license_required", case["name"]
+    found = _changes(got)
+    for expected in case["counterfactuals"]:
+        ((field, value),) = expected["change"].items()
+        value = value if isinstance(value, (bool, type(None))) else str(value)
+        assert found.get((field, value)) == (expected["verdict"], expected["license_exception"],
+                                             tuple(sorted(expected["deciding_provisions"]))), (case["name"], field, value)
+    for change in case.get("not_counterfactuals", []):
+        ((field, value),) = change.items()
+        assert (field, value) not in found, (case["name"], field, value)
 
 
 def test_json_shape(decided):
