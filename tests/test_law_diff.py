@@ -155,3 +155,15 @@ def test_from_after_to_is_a_clean_error(capsys):
     assert main(["diff", "--from", "2025-01-01", "--to", "2024-01-01"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("wakg: error: --from") and "Traceback" not in err
+
+
+def test_both_engines_find_the_same_exports_and_changes():
+    """The fast engine (the choice above 200 exports) decides per situation without filling every
+    explanation: the same exports, outcomes and explaining changes as the reference engine."""
+    found = {}
+    for engine in ("reference", "fast"):
+        result = diff(D("2024-01-01"), D("2026-07-23"), EXAMPLES, engine=engine)
+        found[engine] = [(e.id, e.before.verdict, e.before.license_exception, e.before.deciding_provisions,
+                          e.after.verdict, e.after.license_exception, e.after.deciding_provisions,
+                          [c.fact for c in e.changes]) for e in result.exports]
+    assert found["reference"] == found["fast"] and found["fast"]

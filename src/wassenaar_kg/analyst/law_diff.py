@@ -89,7 +89,7 @@ def _brief(d: Determination) -> dict:
             "deciding_provisions": list(d.deciding_provisions), "law_as_of": d.law_as_of.isoformat()}
 
 
-def _outcome(d: Determination) -> tuple:
+def _outcome(d) -> tuple:
     return d.verdict, d.license_exception, tuple(d.deciding_provisions)
 
 
@@ -159,19 +159,41 @@ def _places(record: ExportRecord, days: tuple[dt.date, ...]) -> set[str]:
                                    for d in days}
 
 
+def _decide(records: list[ExportRecord], engine: str) -> list:
+    """Determinations, or with the fast engine its per-situation decisions (verdict, exception, deciding
+    provisions, the explanation's provisions): the diff needs no sentence filled for every row."""
+    from ..api import check, engine_for
+
+    if engine_for(records, engine) == "reference":
+        return check(records, engine="reference").determinations
+    from ..decide import fast
+
+    table = fast.load_decisions()
+    try:
+        return table.decide(records)
+    finally:
+        fast.store_decisions(table)
+
+
+def _determination(record: ExportRecord, decided) -> Determination:
+    if isinstance(decided, Determination):
+        return decided
+    return Determination(record.id, decided.verdict, decided.license_exception, decided.deciding_provisions,
+                         record.date, decided.explanation, record.license, "fast", record.possible_matches)
+
+
 def decided_differently(records: list[ExportRecord], start: dt.date, end: dt.date, changes: list[Change],
                         engine: str = "auto") -> list[ExportChange]:
     """Decide every export under the law of `start` and of `end` (its own date replaced) and keep those
     whose verdict, exception or deciding provisions differ, with the changes that touch them."""
-    from ..api import check
-
-    before = check([dataclasses.replace(r, date=start) for r in records], engine=engine).determinations
-    after = check([dataclasses.replace(r, date=end) for r in records], engine=engine).determinations
+    moved = {day: [dataclasses.replace(r, date=day) for r in records] for day in (start, end)}
+    before, after = (_decide(moved[day], engine) for day in (start, end))
     columns: dict[str, set[str]] = {}
     found = []
-    for record, old, new in zip(records, before, after):
+    for index, (record, old, new) in enumerate(zip(records, before, after)):
         if _outcome(old) == _outcome(new):
             continue
+        old, new = _determination(moved[start][index], old), _determination(moved[end][index], new)
         if record.eccn not in columns:
             columns[record.eccn] = _chart_columns(record.eccn)
         places, cited = _places(record, (start, end)), _cited(old) | _cited(new)
