@@ -159,18 +159,19 @@ def _places(record: ExportRecord, days: tuple[dt.date, ...]) -> set[str]:
                                    for d in days}
 
 
-def _decide(records: list[ExportRecord], engine: str) -> list:
-    """Determinations, or with the fast engine its per-situation decisions (verdict, exception, deciding
-    provisions, the explanation's provisions): the diff needs no sentence filled for every row."""
+def _decide(books: list[list[ExportRecord]], engine: str) -> list[list]:
+    """Each book's determinations, or with the fast engine its per-situation decisions (verdict, exception,
+    deciding provisions, the explanation's provisions), from one decision table: the diff needs no sentence
+    filled for every row. (The reference engine takes each book apart: an export's id names its individual.)"""
     from ..api import check, engine_for
 
-    if engine_for(records, engine) == "reference":
-        return check(records, engine="reference").determinations
+    if engine_for(books[0], engine) == "reference":
+        return [check(book, engine="reference").determinations for book in books]
     from ..decide import fast
 
     table = fast.load_decisions()
     try:
-        return table.decide(records)
+        return [table.decide(book) for book in books]
     finally:
         fast.store_decisions(table)
 
@@ -187,7 +188,7 @@ def decided_differently(records: list[ExportRecord], start: dt.date, end: dt.dat
     """Decide every export under the law of `start` and of `end` (its own date replaced) and keep those
     whose verdict, exception or deciding provisions differ, with the changes that touch them."""
     moved = {day: [dataclasses.replace(r, date=day) for r in records] for day in (start, end)}
-    before, after = (_decide(moved[day], engine) for day in (start, end))
+    before, after = _decide([moved[start], moved[end]], engine)
     columns: dict[str, set[str]] = {}
     found = []
     for index, (record, old, new) in enumerate(zip(records, before, after)):
